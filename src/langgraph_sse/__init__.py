@@ -1,0 +1,112 @@
+"""langgraph-sse: stream any compiled LangGraph to a browser as typed Server-Sent Events.
+
+The core turns a graph run into typed events (:func:`stream_events`); wire formats
+turn events into SSE bytes; adapters mount the HTTP endpoints in FastAPI
+(:func:`make_router`), Starlette (:func:`make_routes`) or any ASGI server
+(:func:`make_asgi_app`).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from langgraph_sse.adapters.asgi import make_asgi_app
+from langgraph_sse.adapters.starlette import make_routes
+from langgraph_sse.events import (
+    BaseEvent,
+    CheckpointEvent,
+    CustomEvent,
+    DoneEvent,
+    ErrorEvent,
+    Event,
+    EventType,
+    InterruptEvent,
+    MessageEvent,
+    MetadataEvent,
+    NodeEndEvent,
+    NodeStartEvent,
+    ReasoningEvent,
+    RunStatus,
+    TokenEvent,
+    ToolCallChunkEvent,
+    UpdatesEvent,
+    ValuesEvent,
+    event_adapter,
+)
+from langgraph_sse.formats import Encoder, JSONFormat, WireFormat, encode_event
+from langgraph_sse.run import Run
+from langgraph_sse.schemas import (
+    CommandRequest,
+    InvokeResponse,
+    RunRequest,
+    StreamRequest,
+    ThreadHistory,
+    ThreadState,
+)
+from langgraph_sse.serialize import SerializationError, dumps, to_jsonable
+from langgraph_sse.server import GraphServer, HTTPError, JSONResponse, ServerOptions
+from langgraph_sse.sse import event_stream_response, format_frame
+from langgraph_sse.stream import STREAM_MODES, StreamMode, normalize_stream_mode, stream_events
+
+if TYPE_CHECKING:
+    from langgraph_sse.adapters.fastapi import make_router
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "STREAM_MODES",
+    "BaseEvent",
+    "CheckpointEvent",
+    "CommandRequest",
+    "CustomEvent",
+    "DoneEvent",
+    "Encoder",
+    "ErrorEvent",
+    "Event",
+    "EventType",
+    "GraphServer",
+    "HTTPError",
+    "InterruptEvent",
+    "InvokeResponse",
+    "JSONFormat",
+    "JSONResponse",
+    "MessageEvent",
+    "MetadataEvent",
+    "NodeEndEvent",
+    "NodeStartEvent",
+    "ReasoningEvent",
+    "Run",
+    "RunRequest",
+    "RunStatus",
+    "SerializationError",
+    "ServerOptions",
+    "StreamMode",
+    "StreamRequest",
+    "ThreadHistory",
+    "ThreadState",
+    "TokenEvent",
+    "ToolCallChunkEvent",
+    "UpdatesEvent",
+    "ValuesEvent",
+    "WireFormat",
+    "dumps",
+    "encode_event",
+    "event_adapter",
+    "event_stream_response",
+    "format_frame",
+    "make_asgi_app",
+    "make_router",
+    "make_routes",
+    "normalize_stream_mode",
+    "stream_events",
+    "to_jsonable",
+]
+
+
+def __getattr__(name: str) -> Any:
+    # FastAPI is an optional extra: import its adapter only when asked for.
+    if name == "make_router":
+        from langgraph_sse.adapters.fastapi import make_router
+
+        return make_router
+    raise AttributeError(f"module 'langgraph_sse' has no attribute {name!r}")

@@ -1,0 +1,22 @@
+"""Serve a graph as a standalone ASGI application."""
+
+from __future__ import annotations
+
+from typing import Any, Unpack
+
+from langgraph.pregel import Pregel
+from starlette.applications import Starlette
+
+from langgraph_sse.server import GraphServer, ServerOptions
+
+__all__ = ["make_asgi_app"]
+
+
+def make_asgi_app(graph: Pregel[Any, Any, Any, Any], **options: Unpack[ServerOptions]) -> Starlette:
+    """An ASGI app serving ``graph`` at the root: run it with ``uvicorn module:app``,
+    or mount it in any ASGI framework.
+
+    ``options`` are those of :class:`~langgraph_sse.server.GraphServer`
+    (:class:`~langgraph_sse.server.ServerOptions`).
+    """
+    return Starlette(routes=GraphServer(graph, **options).routes())

@@ -1,0 +1,262 @@
+"""The typed events a graph run becomes.
+
+Every event is a frozen dataclass with three common fields:
+
+* ``type``: a literal naming the event, used as the SSE ``event:`` field and
+  as the discriminator of the :data:`Event` union;
+* ``seq``: the event's position in its run, from 0 (the ``metadata`` event) up,
+  used as the SSE ``id:`` field;
+* ``ns``: the subgraph namespace the event came from (empty at the root graph),
+  e.g. ``("research:3f2c…",)``.
+
+A run always starts with :class:`MetadataEvent` and ends with :class:`DoneEvent`
+(unless the consumer stops reading first).
+
+The events are plain dataclasses rather than pydantic models so that building one
+per token costs a fraction of a microsecond; :data:`event_adapter` is a pydantic
+``TypeAdapter`` over the union for clients that parse events back from JSON and
+for the JSON schema.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Annotated, Any, Literal
+
+from pydantic import Field, TypeAdapter
+
+__all__ = [
+    "BaseEvent",
+    "CheckpointEvent",
+    "CustomEvent",
+    "DoneEvent",
+    "ErrorEvent",
+    "Event",
+    "EventType",
+    "InterruptEvent",
+    "MessageEvent",
+    "MetadataEvent",
+    "NodeEndEvent",
+    "NodeStartEvent",
+    "ReasoningEvent",
+    "RunStatus",
+    "TokenEvent",
+    "ToolCallChunkEvent",
+    "UpdatesEvent",
+    "ValuesEvent",
+    "event_adapter",
+]
+
+RunStatus = Literal["success", "interrupted", "error", "cancelled"]
+"""How a run ended, as reported by :class:`DoneEvent`."""
+
+EventType = Literal[
+    "metadata",
+    "token",
+    "reasoning",
+    "tool_call_chunk",
+    "message",
+    "updates",
+    "values",
+    "custom",
+    "node_start",
+    "node_end",
+    "checkpoint",
+    "interrupt",
+    "error",
+    "done",
+]
+"""Every value the ``type`` field of an event can take."""
+
+_event = dataclass(frozen=True, slots=True, kw_only=True)
+
+
+@_event
+class BaseEvent:
+    """Fields shared by every event."""
+
+    type: str
+    seq: int
+    """Position of the event in its run; 0 is the ``metadata`` event."""
+    ns: tuple[str, ...] = ()
+    """Subgraph namespace the event came from; empty at the root graph."""
+
+
+@_event
+class MetadataEvent(BaseEvent):
+    """First event of every run: which run and which thread it is."""
+
+    type: Literal["metadata"] = "metadata"
+    run_id: str
+    thread_id: str | None = None
+
+
+@_event
+class TokenEvent(BaseEvent):
+    """A text delta streamed by a chat model (``stream_mode="messages"``)."""
+
+    type: Literal["token"] = "token"
+    text: str
+    node: str | None = None
+    """The graph node whose model call produced the token."""
+    message_id: str | None = None
+    """Id of the message the token belongs to; tokens of one message share it."""
+
+
+@_event
+class ReasoningEvent(BaseEvent):
+    """A reasoning ("thinking") delta from a model that streams its reasoning."""
+
+    type: Literal["reasoning"] = "reasoning"
+    text: str
+    node: str | None = None
+    message_id: str | None = None
+
+
+@_event
+class ToolCallChunkEvent(BaseEvent):
+    """A piece of a tool call being streamed by a chat model.
+
+    Chunks with the same ``index`` within one message belong to one tool call:
+    the first usually carries ``id`` and ``name``, the rest append to ``args``
+    (a fragment of the JSON arguments).
+    """
+
+    type: Literal["tool_call_chunk"] = "tool_call_chunk"
+    id: str | None = None
+    name: str | None = None
+    args: str = ""
+    index: int | None = None
+    node: str | None = None
+    message_id: str | None = None
+
+
+@_event
+class MessageEvent(BaseEvent):
+    """A complete message that was not streamed token by token.
+
+    For example a ``ToolMessage`` returned by a tool node, or an ``AIMessage``
+    from a model called without streaming. In process ``message`` is the
+    LangChain message object; on the wire it is its dict (``type``, ``content``,
+    ``id``, ``tool_calls``, ...).
+    """
+
+    type: Literal["message"] = "message"
+    message: Any
+    node: str | None = None
+
+
+@_event
+class UpdatesEvent(BaseEvent):
+    """What one node wrote to the state (``stream_mode="updates"``)."""
+
+    type: Literal["updates"] = "updates"
+    node: str
+    data: Any
+
+
+@_event
+class ValuesEvent(BaseEvent):
+    """The full state after a step (``stream_mode="values"``)."""
+
+    type: Literal["values"] = "values"
+    data: Any
+
+
+@_event
+class CustomEvent(BaseEvent):
+    """Whatever a node wrote with ``get_stream_writer()`` / ``runtime.stream_writer``."""
+
+    type: Literal["custom"] = "custom"
+    data: Any
+
+
+@_event
+class NodeStartEvent(BaseEvent):
+    """A node (task) started (``stream_mode="debug"`` or ``"tasks"``)."""
+
+    type: Literal["node_start"] = "node_start"
+    node: str
+    task_id: str
+    step: int | None = None
+    triggers: tuple[str, ...] = ()
+
+
+@_event
+class NodeEndEvent(BaseEvent):
+    """A node (task) finished; ``error`` is set when it raised."""
+
+    type: Literal["node_end"] = "node_end"
+    node: str
+    task_id: str
+    step: int | None = None
+    error: str | None = None
+    result: Any = None
+    """The writes of the task, channel name to value."""
+    interrupts: tuple[Any, ...] = ()
+
+
+@_event
+class CheckpointEvent(BaseEvent):
+    """A checkpoint was saved (``stream_mode="debug"`` or ``"checkpoints"``)."""
+
+    type: Literal["checkpoint"] = "checkpoint"
+    checkpoint_id: str | None
+    parent_checkpoint_id: str | None = None
+    step: int | None = None
+    source: str | None = None
+    next: tuple[str, ...] = ()
+
+
+@_event
+class InterruptEvent(BaseEvent):
+    """The graph paused on ``langgraph.types.interrupt(value)``.
+
+    Resume it by running the same thread again with ``Command(resume=...)``
+    (over HTTP: ``{"thread_id": ..., "command": {"resume": ...}}``).
+    """
+
+    type: Literal["interrupt"] = "interrupt"
+    id: str
+    value: Any
+
+
+@_event
+class ErrorEvent(BaseEvent):
+    """The run failed; ``error`` is the exception's class name."""
+
+    type: Literal["error"] = "error"
+    error: str
+    message: str
+
+
+@_event
+class DoneEvent(BaseEvent):
+    """Last event of every run."""
+
+    type: Literal["done"] = "done"
+    status: RunStatus = "success"
+
+
+Event = Annotated[
+    MetadataEvent
+    | TokenEvent
+    | ReasoningEvent
+    | ToolCallChunkEvent
+    | MessageEvent
+    | UpdatesEvent
+    | ValuesEvent
+    | CustomEvent
+    | NodeStartEvent
+    | NodeEndEvent
+    | CheckpointEvent
+    | InterruptEvent
+    | ErrorEvent
+    | DoneEvent,
+    Field(discriminator="type"),
+]
+"""Any event of a run, discriminated by its ``type`` field."""
+
+event_adapter: TypeAdapter[Event] = TypeAdapter(Event)
+"""Parses events back from their JSON (``event_adapter.validate_json(data)``) and
+gives their JSON schema (``event_adapter.json_schema()``)."""

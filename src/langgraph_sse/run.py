@@ -1,0 +1,108 @@
+"""One graph run in its own task, its events encoded once and handed to a reader.
+
+A :class:`Run` drives :func:`~langgraph_sse.stream.stream_events` in a dedicated
+asyncio task. Each event is encoded to its frame bytes as soon as it comes and
+appended to a list; the reader (the HTTP response) takes everything that has
+piled up since its last read in one piece, so several small frames go out in
+one send without the first waiting for the others. There is no queue between
+the two: one list, and a future the reader waits on when the list is empty.
+
+Cancelling the run cancels its task once, which lets LangGraph cancel the
+node tasks it started and run its cleanup. (A cancel scope wrapped around the
+graph's iterator instead re-cancels every await of that cleanup.)
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import AsyncIterator, Callable
+from contextlib import aclosing
+
+from langgraph_sse.events import DoneEvent, ErrorEvent, Event
+from langgraph_sse.formats.base import Encoder
+
+__all__ = ["Run"]
+
+logger = logging.getLogger("langgraph_sse")
+
+
+class Run:
+    """A graph run: its task and the frames it has produced but not yet handed out.
+
+    Args:
+        events: The run's events, usually from :func:`~langgraph_sse.stream.stream_events`.
+        encode: Turns each event into frame bytes.
+        run_id: Names the run's task, for logs.
+    """
+
+    def __init__(self, events: AsyncIterator[Event], encode: Encoder, *, run_id: str) -> None:
+        self.run_id = run_id
+        self._frames: list[bytes] = []
+        self._waiter: asyncio.Future[None] | None = None
+        self._finished = False
+        self._task = asyncio.get_running_loop().create_task(
+            self._pump(events, encode), name=f"langgraph-sse run {run_id}"
+        )
+
+    @property
+    def finished(self) -> bool:
+        """True once the run produced its last frame (or was cancelled)."""
+        return self._finished
+
+    async def _pump(self, events: AsyncIterator[Event], encode: Encoder) -> None:
+        push = self._push
+        sent = -1  # seq of the last event encoded
+        try:
+            async with aclosing(events):  # type: ignore[type-var]
+                async for event in events:
+                    push(encode(event))
+                    sent = event.seq
+        except Exception as exc:
+            # An event that cannot be encoded (or a bug): end the stream cleanly;
+            # leaving the ``async with`` has already stopped the graph.
+            logger.warning("run %s stopped: %s: %s", self.run_id, type(exc).__name__, exc)
+            push(encode(ErrorEvent(seq=sent + 1, error=type(exc).__name__, message=str(exc))))
+            push(encode(DoneEvent(seq=sent + 2, status="error")))
+        finally:
+            self._finished = True
+            self._wake()
+
+    def _push(self, frame: bytes) -> None:
+        if frame:
+            self._frames.append(frame)
+            self._wake()
+
+    def _wake(self) -> None:
+        waiter = self._waiter
+        if waiter is not None:
+            self._waiter = None
+            if not waiter.done():
+                waiter.set_result(None)
+
+    async def chunks(self) -> AsyncIterator[bytes]:
+        """Yield the run's bytes as they come, all pending frames in one piece."""
+        frames = self._frames
+        loop = asyncio.get_running_loop()
+        while True:
+            if frames:
+                chunk = frames[0] if len(frames) == 1 else b"".join(frames)
+                frames.clear()
+                yield chunk
+            elif self._finished:
+                return
+            else:
+                waiter = self._waiter = loop.create_future()
+                await waiter
+
+    def add_done_callback(self, callback: Callable[[Run], object]) -> None:
+        """Call ``callback(run)`` once the run's task has ended."""
+        self._task.add_done_callback(lambda _task: callback(self))
+
+    def cancel(self) -> None:
+        """Ask the run to stop; LangGraph cancels the node tasks it started."""
+        self._task.cancel()
+
+    async def wait(self) -> None:
+        """Wait until the run's task has ended (normally, by error or cancelled)."""
+        await asyncio.wait((self._task,))

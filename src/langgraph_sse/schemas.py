@@ -1,0 +1,184 @@
+"""Request and response bodies of the HTTP endpoints, as pydantic models.
+
+The same models validate requests in every adapter and describe the endpoints
+in the FastAPI OpenAPI schema. Responses are written straight from dicts with
+:func:`~langgraph_sse.serialize.dumps`; their models document their shape.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    StrictBool,
+    StrictStr,
+    StringConstraints,
+    WithJsonSchema,
+    model_validator,
+)
+from pydantic_core import PydanticCustomError
+
+from langgraph_sse.events import RunStatus
+from langgraph_sse.stream import STREAM_MODES, StreamMode
+
+__all__ = [
+    "CommandRequest",
+    "ErrorInfo",
+    "ErrorResponse",
+    "Health",
+    "HistoryQuery",
+    "InterruptInfo",
+    "InvokeResponse",
+    "RunRequest",
+    "StreamRequest",
+    "ThreadHistory",
+    "ThreadId",
+    "ThreadState",
+]
+
+ThreadId = Annotated[StrictStr, StringConstraints(min_length=1, max_length=256)]
+"""A thread id: 1 to 256 characters."""
+
+
+def _as_list(value: Any) -> Any:
+    return [value] if isinstance(value, str) else value
+
+
+_MODE_SCHEMA = {"type": "string", "enum": list(STREAM_MODES)}
+
+StreamModes = Annotated[
+    list[StreamMode],
+    BeforeValidator(_as_list),
+    Field(min_length=1),
+    WithJsonSchema(
+        {"anyOf": [_MODE_SCHEMA, {"type": "array", "items": _MODE_SCHEMA, "minItems": 1}]}
+    ),
+]
+"""One stream mode or a non-empty list of them; validated to a list."""
+
+
+class CommandRequest(BaseModel):
+    """Resume an interrupted thread: ``langgraph.types.Command(resume=..., update=...)``."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    resume: Any = Field(None, description="The value ``interrupt()`` returns in the paused node.")
+    update: dict[str, Any] | None = Field(None, description="State update applied before resuming.")
+
+
+class RunRequest(BaseModel):
+    """What to run: a thread and exactly one of ``input``, ``message`` or ``command``."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    thread_id: ThreadId | None = Field(
+        None, description="The thread to run on; a new id is made (and reported) when absent."
+    )
+    input: Any = Field(None, description="The graph input, any JSON the graph accepts.")
+    message: StrictStr | None = Field(
+        None, description='Shortcut for ``{"messages": [{"role": "user", "content": message}]}``.'
+    )
+    command: CommandRequest | None = Field(None, description="Resume an interrupted thread.")
+
+    @model_validator(mode="after")
+    def _exactly_one_input(self) -> RunRequest:
+        given = [
+            name
+            for name, present in (
+                ("input", "input" in self.model_fields_set),
+                ("message", self.message is not None),
+                ("command", self.command is not None),
+            )
+            if present
+        ]
+        if len(given) != 1:
+            raise PydanticCustomError(
+                "input_choice",
+                "Provide exactly one of 'input', 'message' or 'command' (got {given})",
+                {"given": ", ".join(given) or "none"},
+            )
+        if self.command is not None and self.thread_id is None:
+            raise PydanticCustomError(
+                "thread_required", "'command' needs the 'thread_id' of the interrupted thread"
+            )
+        return self
+
+
+class StreamRequest(RunRequest):
+    """A run to stream: :class:`RunRequest` plus what to stream."""
+
+    stream_mode: StreamModes | None = Field(
+        None, description="One stream mode or a list of them; the server's default when absent."
+    )
+    subgraphs: StrictBool | None = Field(
+        None, description="Stream events from inside subgraphs too (server default when absent)."
+    )
+
+
+class HistoryQuery(BaseModel):
+    """Query of ``GET /threads/{thread_id}/history``."""
+
+    limit: int = Field(10, ge=1, le=1000, description="How many checkpoints, newest first.")
+    before: StrictStr | None = Field(None, description="Only checkpoints older than this id.")
+
+
+class InterruptInfo(BaseModel):
+    """A pending ``interrupt()``: resume it with ``command.resume``."""
+
+    id: str
+    value: Any
+
+
+class ErrorInfo(BaseModel):
+    """An exception raised inside the graph."""
+
+    error: str = Field(description="The exception's class name.")
+    message: str
+
+
+class InvokeResponse(BaseModel):
+    """Result of ``POST /invoke``."""
+
+    run_id: str
+    thread_id: str
+    status: RunStatus
+    values: Any = Field(description="The graph's output (its final state for a StateGraph).")
+    interrupts: list[InterruptInfo]
+    error: ErrorInfo | None = None
+
+
+class ThreadState(BaseModel):
+    """A thread's state at one checkpoint."""
+
+    thread_id: str
+    values: Any
+    next: list[str] = Field(description="Nodes that run next; empty when the run is finished.")
+    checkpoint_id: str | None
+    parent_checkpoint_id: str | None
+    step: int | None
+    created_at: str | None
+    metadata: dict[str, Any]
+    interrupts: list[InterruptInfo]
+
+
+class ThreadHistory(BaseModel):
+    """A thread's checkpoints, newest first."""
+
+    thread_id: str
+    checkpoints: list[ThreadState]
+
+
+class ErrorResponse(BaseModel):
+    """Body of an error response: a message, or a list of field errors (422)."""
+
+    detail: Any
+
+
+class Health(BaseModel):
+    """``GET /healthz``."""
+
+    status: Literal["ok"]

@@ -1,0 +1,66 @@
+"""Server-Sent Events framing and the streaming response.
+
+Frames follow the HTML Living Standard's ``text/event-stream`` format: optional
+``event:`` and ``id:`` fields, one ``data:`` line per line of the payload, and a
+blank line to end the frame. Lines end with ``\\n``.
+
+The response is sse-starlette's :class:`~sse_starlette.EventSourceResponse`,
+which sends keep-alive comments, watches for the client going away and for
+server shutdown. The body it is handed is already encoded bytes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterable, Mapping
+
+from sse_starlette import EventSourceResponse
+
+__all__ = ["SSE_HEADERS", "event_stream_response", "format_frame"]
+
+SSE_HEADERS: Mapping[str, str] = {
+    "Cache-Control": "no-cache",
+    "X-Accel-Buffering": "no",
+}
+"""Headers every stream is sent with: no caching, and no buffering by nginx."""
+
+
+def format_frame(data: bytes, *, event: str | None = None, id: str | int | None = None) -> bytes:
+    """Encode one SSE frame.
+
+    ``data`` may hold line breaks (``\\n``, ``\\r`` or ``\\r\\n``): each line
+    becomes its own ``data:`` line, so a parser joins them back with ``\\n``.
+    ``event`` and ``id`` must not hold line breaks, and ``id`` no NUL.
+    """
+    head = b""
+    if event is not None:
+        head += b"event: " + event.encode() + b"\n"
+    if id is not None:
+        head += b"id: " + str(id).encode() + b"\n"
+    if b"\n" in data or b"\r" in data:
+        body = b"".join(b"data: " + line + b"\n" for line in data.splitlines())
+        if data.endswith((b"\n", b"\r")):
+            body += b"data: \n"
+    else:
+        body = b"data: " + data + b"\n"
+    return head + body + b"\n"
+
+
+def event_stream_response(
+    body: AsyncIterable[bytes],
+    *,
+    ping_interval: float = 15.0,
+    headers: Mapping[str, str] | None = None,
+) -> EventSourceResponse:
+    """A ``text/event-stream`` response sending ``body``'s bytes as they come.
+
+    Args:
+        body: Encoded frames; one item may hold several frames.
+        ping_interval: Seconds between keep-alive comments; 0 disables them.
+        headers: Extra response headers.
+    """
+    return EventSourceResponse(
+        body,
+        headers={**SSE_HEADERS, **(headers or {})},
+        ping=ping_interval,
+        sep="\n",
+    )

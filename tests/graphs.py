@@ -3,13 +3,22 @@
 from __future__ import annotations
 
 import asyncio
+import operator
 from collections.abc import AsyncIterator, Iterator
+from functools import reduce
 from typing import Annotated, Any
 
 from langchain_core.callbacks import AsyncCallbackManagerForLLMRun
 from langchain_core.language_models.fake_chat_models import GenericFakeChatModel
-from langchain_core.messages import AIMessage, AIMessageChunk, AnyMessage, BaseMessage, ToolMessage
-from langchain_core.outputs import ChatGenerationChunk
+from langchain_core.messages import (
+    AIMessage,
+    AIMessageChunk,
+    AnyMessage,
+    BaseMessage,
+    ToolMessage,
+    message_chunk_to_message,
+)
+from langchain_core.outputs import ChatGeneration, ChatGenerationChunk, ChatResult
 from langgraph.checkpoint.base import BaseCheckpointSaver
 from langgraph.checkpoint.memory import InMemorySaver
 from langgraph.config import get_stream_writer
@@ -33,6 +42,17 @@ class ScriptedChatModel(GenericFakeChatModel):
     scripts: Iterator[list[AIMessageChunk]]
     messages: Iterator[AIMessage | str] = iter(())
 
+    def _generate(
+        self,
+        messages: list[BaseMessage],
+        stop: list[str] | None = None,
+        run_manager: Any = None,
+        **kwargs: Any,
+    ) -> ChatResult:
+        # Called when nothing streams: the whole message at once.
+        merged = reduce(operator.add, next(self.scripts))
+        return ChatResult(generations=[ChatGeneration(message=message_chunk_to_message(merged))])
+
     async def _astream(
         self,
         messages: list[BaseMessage],
@@ -55,9 +75,7 @@ def fake_model(*replies: str) -> GenericFakeChatModel:
     return GenericFakeChatModel(messages=iter([AIMessage(content=r) for r in replies]))
 
 
-def chat_graph(
-    *replies: str, checkpointer: BaseCheckpointSaver[Any] | None | bool = True
-) -> Any:
+def chat_graph(*replies: str, checkpointer: BaseCheckpointSaver[Any] | bool | None = True) -> Any:
     """START -> agent -> END; the agent answers with the next reply, streamed."""
     model = fake_model(*replies)
 
@@ -218,7 +236,7 @@ def endless_graph(probe: LoopProbe) -> Any:
     return builder.compile(checkpointer=InMemorySaver())
 
 
-def _saver(checkpointer: BaseCheckpointSaver[Any] | None | bool) -> BaseCheckpointSaver[Any] | None:
+def _saver(checkpointer: BaseCheckpointSaver[Any] | bool | None) -> BaseCheckpointSaver[Any] | None:
     if checkpointer is True:
         return InMemorySaver()
     if checkpointer is False:

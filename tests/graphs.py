@@ -103,9 +103,9 @@ def scripted_graph(*scripts: list[AIMessageChunk]) -> Any:
     return builder.compile(checkpointer=InMemorySaver())
 
 
-def progress_graph(reply: str) -> Any:
+def progress_graph(*replies: str) -> Any:
     """A node that reports progress with the stream writer, then answers."""
-    model = fake_model(reply)
+    model = fake_model(*replies)
 
     async def research(state: State) -> dict[str, Any]:
         write = get_stream_writer()

@@ -1,4 +1,4 @@
-"""Against a real uvicorn server on 127.0.0.1: streaming, and cancellation when the client leaves."""
+"""Against a real uvicorn server on 127.0.0.1: streaming, and cancelling when the client leaves."""
 
 from __future__ import annotations
 
@@ -45,13 +45,15 @@ async def test_tokens_stream_over_real_http(serve: Serve, adapter: str) -> None:
 async def test_first_event_arrives_before_the_run_ends(serve: Serve) -> None:
     probe = graphs.LoopProbe()
     base = await serve(make_asgi_app(graphs.endless_graph(probe), stream_mode="custom"))
-    async with httpx.AsyncClient(base_url=base) as client:
-        async with aconnect_sse(client, "POST", "/stream", json={"message": "go"}) as source:
-            seen = []
-            async for sse in source.aiter_sse():
-                seen.append(sse.event)
-                if len(seen) == 3:
-                    break
+    seen = []
+    async with (
+        httpx.AsyncClient(base_url=base) as client,
+        aconnect_sse(client, "POST", "/stream", json={"message": "go"}) as source,
+    ):
+        async for sse in source.aiter_sse():
+            seen.append(sse.event)
+            if len(seen) == 3:
+                break
     assert seen == ["metadata", "custom", "custom"]
 
 

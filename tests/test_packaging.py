@@ -1,0 +1,85 @@
+"""Public API surface, the optional FastAPI extra, and the OpenAPI schema."""
+
+from __future__ import annotations
+
+import inspect
+import subprocess
+import sys
+import textwrap
+
+from fastapi import FastAPI
+
+import langgraph_sse
+from langgraph_sse import make_router
+from tests import graphs
+
+
+def test_every_public_function_and_class_is_documented() -> None:
+    for name in langgraph_sse.__all__:
+        obj = getattr(langgraph_sse, name)
+        if inspect.isfunction(obj) or inspect.isclass(obj):
+            assert inspect.getdoc(obj), f"{name} has no docstring"
+
+
+def test_core_and_starlette_paths_work_without_fastapi() -> None:
+    code = textwrap.dedent(
+        """
+        import sys
+        sys.modules["fastapi"] = None  # as if the extra were not installed
+        import httpx, asyncio
+        import langgraph_sse
+        from langgraph_sse import make_asgi_app, make_routes
+        from tests import graphs
+        assert "fastapi" not in [m for m in sys.modules if sys.modules[m] is not None]
+
+        async def main():
+            app = make_asgi_app(graphs.chat_graph("no fastapi needed"))
+            transport = httpx.ASGITransport(app=app)
+            async with httpx.AsyncClient(transport=transport, base_url="http://t") as client:
+                r = await client.post("/stream", json={"message": "hi"})
+                assert r.status_code == 200 and "no" in r.text, r.text
+        asyncio.run(main())
+        try:
+            langgraph_sse.make_router
+        except ImportError:
+            print("router needs fastapi")
+        """
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert "router needs fastapi" in done.stdout
+
+
+def test_openapi_schema_describes_every_endpoint_with_models() -> None:
+    app = FastAPI()
+    app.include_router(make_router(graphs.chat_graph(), prefix="/agent"))
+    schema = app.openapi()
+    paths = schema["paths"]
+    assert set(paths) == {
+        "/agent/stream",
+        "/agent/invoke",
+        "/agent/threads/{thread_id}/state",
+        "/agent/threads/{thread_id}/history",
+        "/agent/healthz",
+    }
+    assert set(paths["/agent/stream"]) == {"get", "post"}
+
+    def ref(op: dict, status: str = "200") -> str:
+        return op["responses"][status]["content"]["application/json"]["schema"]["$ref"]
+
+    post_stream = paths["/agent/stream"]["post"]
+    body_ref = post_stream["requestBody"]["content"]["application/json"]["schema"]["$ref"]
+    assert body_ref.endswith("/StreamRequest")
+    assert "text/event-stream" in post_stream["responses"]["200"]["content"]
+    get_params = {p["name"] for p in paths["/agent/stream"]["get"]["parameters"]}
+    assert get_params == {"thread_id", "message", "input", "command", "stream_mode", "subgraphs"}
+    assert ref(paths["/agent/invoke"]["post"]).endswith("/InvokeResponse")
+    assert ref(paths["/agent/threads/{thread_id}/state"]["get"]).endswith("/ThreadState")
+    assert ref(paths["/agent/threads/{thread_id}/history"]["get"]).endswith("/ThreadHistory")
+    history_params = {
+        p["name"] for p in paths["/agent/threads/{thread_id}/history"]["get"]["parameters"]
+    }
+    assert history_params == {"thread_id", "limit", "before"}
+    components = schema["components"]["schemas"]
+    modes = components["StreamRequest"]["properties"]["stream_mode"]["anyOf"]
+    assert {"type": "string", "enum": list(langgraph_sse.STREAM_MODES)} in modes

@@ -7,6 +7,7 @@ straddles two reads.
 
 from __future__ import annotations
 
+import itertools
 import json
 from collections.abc import AsyncIterator
 from typing import Any
@@ -14,9 +15,9 @@ from typing import Any
 import httpx
 import orjson
 import pytest
+from httpx_sse import EventSource, ServerSentEvent
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from httpx_sse import EventSource, ServerSentEvent
 
 from langgraph_sse import (
     CustomEvent,
@@ -67,7 +68,7 @@ def cut(data: bytes, points: list[int]) -> list[bytes]:
     """``data`` split at the given offsets (taken modulo its length)."""
     offsets = sorted({p % (len(data) + 1) for p in points})
     bounds = [0, *offsets, len(data)]
-    return [data[a:b] for a, b in zip(bounds, bounds[1:], strict=False)]
+    return [data[a:b] for a, b in itertools.pairwise(bounds)]
 
 
 async def parse(chunks: list[bytes]) -> list[ServerSentEvent]:

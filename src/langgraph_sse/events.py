@@ -68,10 +68,9 @@ EventType = Literal[
 ]
 """Every value the ``type`` field of an event can take."""
 
-_event = dataclass(frozen=True, slots=True, kw_only=True)
 
 
-@_event
+@dataclass(frozen=True, slots=True, kw_only=True)
 class BaseEvent:
     """Fields shared by every event."""
 
@@ -82,7 +81,7 @@ class BaseEvent:
     """Subgraph namespace the event came from; empty at the root graph."""
 
 
-@_event
+@dataclass(frozen=True, slots=True, kw_only=True)
 class MetadataEvent(BaseEvent):
     """First event of every run: which run and which thread it is."""
 
@@ -91,7 +90,7 @@ class MetadataEvent(BaseEvent):
     thread_id: str | None = None
 
 
-@_event
+@dataclass(frozen=True, slots=True, kw_only=True)
 class TokenEvent(BaseEvent):
     """A text delta streamed by a chat model (``stream_mode="messages"``)."""
 
@@ -103,7 +102,7 @@ class TokenEvent(BaseEvent):
     """Id of the message the token belongs to; tokens of one message share it."""
 
 
-@_event
+@dataclass(frozen=True, slots=True, kw_only=True)
 class ReasoningEvent(BaseEvent):
     """A reasoning ("thinking") delta from a model that streams its reasoning."""
 
@@ -113,7 +112,7 @@ class ReasoningEvent(BaseEvent):
     message_id: str | None = None
 
 
-@_event
+@dataclass(frozen=True, slots=True, kw_only=True)
 class ToolCallChunkEvent(BaseEvent):
     """A piece of a tool call being streamed by a chat model.
 
@@ -131,7 +130,7 @@ class ToolCallChunkEvent(BaseEvent):
     message_id: str | None = None
 
 
-@_event
+@dataclass(frozen=True, slots=True, kw_only=True)
 class MessageEvent(BaseEvent):
     """A complete message that was not streamed token by token.
 
@@ -146,7 +145,7 @@ class MessageEvent(BaseEvent):
     node: str | None = None
 
 
-@_event
+@dataclass(frozen=True, slots=True, kw_only=True)
 class UpdatesEvent(BaseEvent):
     """What one node wrote to the state (``stream_mode="updates"``)."""
 
@@ -155,7 +154,7 @@ class UpdatesEvent(BaseEvent):
     data: Any
 
 
-@_event
+@dataclass(frozen=True, slots=True, kw_only=True)
 class ValuesEvent(BaseEvent):
     """The full state after a step (``stream_mode="values"``)."""
 
@@ -163,7 +162,7 @@ class ValuesEvent(BaseEvent):
     data: Any
 
 
-@_event
+@dataclass(frozen=True, slots=True, kw_only=True)
 class CustomEvent(BaseEvent):
     """Whatever a node wrote with ``get_stream_writer()`` / ``runtime.stream_writer``."""
 
@@ -171,7 +170,7 @@ class CustomEvent(BaseEvent):
     data: Any
 
 
-@_event
+@dataclass(frozen=True, slots=True, kw_only=True)
 class NodeStartEvent(BaseEvent):
     """A node (task) started (``stream_mode="debug"`` or ``"tasks"``)."""
 
@@ -182,7 +181,7 @@ class NodeStartEvent(BaseEvent):
     triggers: tuple[str, ...] = ()
 
 
-@_event
+@dataclass(frozen=True, slots=True, kw_only=True)
 class NodeEndEvent(BaseEvent):
     """A node (task) finished; ``error`` is set when it raised."""
 
@@ -196,7 +195,7 @@ class NodeEndEvent(BaseEvent):
     interrupts: tuple[Any, ...] = ()
 
 
-@_event
+@dataclass(frozen=True, slots=True, kw_only=True)
 class CheckpointEvent(BaseEvent):
     """A checkpoint was saved (``stream_mode="debug"`` or ``"checkpoints"``)."""
 
@@ -208,7 +207,7 @@ class CheckpointEvent(BaseEvent):
     next: tuple[str, ...] = ()
 
 
-@_event
+@dataclass(frozen=True, slots=True, kw_only=True)
 class InterruptEvent(BaseEvent):
     """The graph paused on ``langgraph.types.interrupt(value)``.
 
@@ -221,7 +220,7 @@ class InterruptEvent(BaseEvent):
     value: Any
 
 
-@_event
+@dataclass(frozen=True, slots=True, kw_only=True)
 class ErrorEvent(BaseEvent):
     """The run failed; ``error`` is the exception's class name."""
 
@@ -230,7 +229,7 @@ class ErrorEvent(BaseEvent):
     message: str
 
 
-@_event
+@dataclass(frozen=True, slots=True, kw_only=True)
 class DoneEvent(BaseEvent):
     """Last event of every run."""
 

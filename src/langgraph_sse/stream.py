@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 import uuid
-from collections.abc import AsyncIterator, Callable, Iterable, Sequence
+from collections.abc import AsyncIterator, Callable, Iterable, Mapping, Sequence
 from contextlib import aclosing, suppress
 from typing import Any, Literal, get_args
 
@@ -124,7 +124,7 @@ async def stream_events(
             subgraphs=subgraphs,
             version="v2",
         )
-        async with aclosing(parts):
+        async with aclosing(parts):  # type: ignore[type-var]  # an async generator
             translate = translator.translate
             async for part in parts:
                 for event in translate(part):
@@ -148,7 +148,7 @@ class _Translator:
         self._emit_updates = "updates" in modes
         self._seen_interrupts: set[str] = set()
         # "updates" is always asked for: it is where interrupts surface.
-        self.astream_modes: list[str] = list(modes)
+        self.astream_modes: list[StreamMode] = list(modes)
         if "updates" not in modes:
             self.astream_modes.append("updates")
         self._handlers: dict[str, Callable[[tuple[str, ...], Any], Iterable[Event]]] = {
@@ -165,7 +165,7 @@ class _Translator:
         self.seq += 1
         return self.seq
 
-    def translate(self, part: dict[str, Any]) -> Iterable[Event]:
+    def translate(self, part: Mapping[str, Any]) -> Iterable[Event]:
         return self._handlers[part["type"]](part["ns"], part["data"])
 
     # -- messages -------------------------------------------------------------

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import importlib
+import importlib.machinery
 import json
+import sys
 from collections.abc import Iterator
 from types import ModuleType
 from typing import Any
@@ -92,7 +94,7 @@ def reply(events: list[dict[str, Any]]) -> str:
 async def test_fake_model_streams_replies_in_turn() -> None:
     model = chat_model()
     assert isinstance(model, FakeChatModel)
-    first = [chunk.content async for chunk in model.astream("hi")]
+    first = [str(chunk.content) async for chunk in model.astream("hi")]
     assert len(first) > 5
     assert "".join(first) == REPLIES[0]
     assert (await model.ainvoke("hi")).content == REPLIES[1]
@@ -100,8 +102,25 @@ async def test_fake_model_streams_replies_in_turn() -> None:
 
 def test_fake_model_without_langchain_anthropic(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("ANTHROPIC_API_KEY", "sk-ant-test")
-    monkeypatch.setattr(examples._model.importlib.util, "find_spec", lambda name: None)
+    monkeypatch.setattr("importlib.util.find_spec", lambda name: None)
     assert isinstance(chat_model(), FakeChatModel)
+
+
+def test_claude_when_key_and_package(monkeypatch: pytest.MonkeyPatch) -> None:
+    class ChatAnthropic:
+        def __init__(self, model: str) -> None:
+            self.model = model
+
+    fake = ModuleType("langchain_anthropic")
+    fake.__spec__ = importlib.machinery.ModuleSpec("langchain_anthropic", None)
+    fake.ChatAnthropic = ChatAnthropic  # type: ignore[attr-defined]
+    monkeypatch.setitem(sys.modules, "langchain_anthropic", fake)
+    assert isinstance(chat_model(), FakeChatModel)  # no key: the fake, even with the package
+    monkeypatch.setenv("ANTHROPIC_API_KEY", "sk-ant-test")
+    monkeypatch.setenv("ANTHROPIC_MODEL", "claude-test")
+    model = chat_model()
+    assert isinstance(model, ChatAnthropic)
+    assert model.model == "claude-test"
 
 
 @pytest.mark.parametrize("name", EXAMPLES)

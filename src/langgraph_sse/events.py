@@ -69,7 +69,6 @@ EventType = Literal[
 """Every value the ``type`` field of an event can take."""
 
 
-
 @dataclass(frozen=True, slots=True, kw_only=True)
 class BaseEvent:
     """Fields shared by every event."""

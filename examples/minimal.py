@@ -1,0 +1,17 @@
+"""Seed guide section 2, the minimal server: one ``updates`` event per node that ran.
+
+The guide's hand-written ``StreamingResponse`` generator becomes one ``make_router`` call,
+and the state update (LangChain messages and all) is real JSON instead of a
+``json.dumps`` error.
+
+Run:  uvicorn examples.minimal:app --port 8000
+Try:  curl -N "http://127.0.0.1:8000/stream?thread_id=t1&message=Hello+world"
+"""
+
+from fastapi import FastAPI
+
+from examples._graph import chat_graph
+from langgraph_sse import make_router
+
+app = FastAPI(title="langgraph-sse: minimal (updates)")
+app.include_router(make_router(chat_graph(), stream_mode="updates"))

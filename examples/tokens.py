@@ -1,0 +1,14 @@
+"""Seed guide section 3, token streaming: one ``token`` event per text delta of the model.
+
+Run:  uvicorn examples.tokens:app --port 8000
+Try:  curl -N -X POST http://127.0.0.1:8000/stream -H 'Content-Type: application/json' \
+        -d '{"thread_id": "t1", "message": "Hello"}'
+"""
+
+from fastapi import FastAPI
+
+from examples._graph import chat_graph
+from langgraph_sse import make_router
+
+app = FastAPI(title="langgraph-sse: tokens (messages)")
+app.include_router(make_router(chat_graph(), stream_mode="messages"))

@@ -1,9 +1,9 @@
 """langgraph-sse: stream any compiled LangGraph to a browser as typed Server-Sent Events.
 
-The core turns a graph run into typed events (:func:`stream_events`); wire formats
+The core turns a graph run into typed events ([stream_events][langgraph_sse.stream.stream_events]); wire formats
 turn events into SSE bytes; adapters mount the HTTP endpoints in FastAPI
-(:func:`make_router`), Starlette (:func:`make_routes`) or any ASGI server
-(:func:`make_asgi_app`).
+([make_router][langgraph_sse.adapters.fastapi.make_router]), Starlette ([make_routes][langgraph_sse.adapters.starlette.make_routes]) or any ASGI server
+([make_asgi_app][langgraph_sse.adapters.asgi.make_asgi_app]).
 """
 
 from __future__ import annotations

@@ -2,19 +2,19 @@
 
 Every event is a frozen dataclass with three common fields:
 
-* ``type``: a literal naming the event, used as the SSE ``event:`` field and
-  as the discriminator of the :data:`Event` union;
-* ``seq``: the event's position in its run, from 0 (the ``metadata`` event) up,
-  used as the SSE ``id:`` field;
-* ``ns``: the subgraph namespace the event came from (empty at the root graph),
-  e.g. ``("research:3f2c…",)``.
+* `type`: a literal naming the event, used as the SSE `event:` field and
+  as the discriminator of the [Event][langgraph_sse.events.Event] union;
+* `seq`: the event's position in its run, from 0 (the `metadata` event) up,
+  used as the SSE `id:` field;
+* `ns`: the subgraph namespace the event came from (empty at the root graph),
+  e.g. `("research:3f2c…",)`.
 
-A run always starts with :class:`MetadataEvent` and ends with :class:`DoneEvent`
+A run always starts with [MetadataEvent][langgraph_sse.events.MetadataEvent] and ends with [DoneEvent][langgraph_sse.events.DoneEvent]
 (unless the consumer stops reading first).
 
 The events are plain dataclasses rather than pydantic models so that building one
-per token costs a fraction of a microsecond; :data:`event_adapter` is a pydantic
-``TypeAdapter`` over the union for clients that parse events back from JSON and
+per token costs a fraction of a microsecond; [event_adapter][langgraph_sse.events.event_adapter] is a pydantic
+`TypeAdapter` over the union for clients that parse events back from JSON and
 for the JSON schema.
 """
 
@@ -48,7 +48,7 @@ __all__ = [
 ]
 
 RunStatus = Literal["success", "interrupted", "error", "cancelled"]
-"""How a run ended, as reported by :class:`DoneEvent`."""
+"""How a run ended, as reported by [DoneEvent][langgraph_sse.events.DoneEvent]."""
 
 EventType = Literal[
     "metadata",
@@ -66,7 +66,7 @@ EventType = Literal[
     "error",
     "done",
 ]
-"""Every value the ``type`` field of an event can take."""
+"""Every value the `type` field of an event can take."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -75,7 +75,7 @@ class BaseEvent:
 
     type: str
     seq: int
-    """Position of the event in its run; 0 is the ``metadata`` event."""
+    """Position of the event in its run; 0 is the `metadata` event."""
     ns: tuple[str, ...] = ()
     """Subgraph namespace the event came from; empty at the root graph."""
 
@@ -91,7 +91,7 @@ class MetadataEvent(BaseEvent):
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class TokenEvent(BaseEvent):
-    """A text delta streamed by a chat model (``stream_mode="messages"``)."""
+    """A text delta streamed by a chat model (`stream_mode="messages"`)."""
 
     type: Literal["token"] = "token"
     text: str
@@ -115,8 +115,8 @@ class ReasoningEvent(BaseEvent):
 class ToolCallChunkEvent(BaseEvent):
     """A piece of a tool call being streamed by a chat model.
 
-    Chunks with the same ``index`` within one message belong to one tool call:
-    the first usually carries ``id`` and ``name``, the rest append to ``args``
+    Chunks with the same `index` within one message belong to one tool call:
+    the first usually carries `id` and `name`, the rest append to `args`
     (a fragment of the JSON arguments).
     """
 
@@ -133,10 +133,10 @@ class ToolCallChunkEvent(BaseEvent):
 class MessageEvent(BaseEvent):
     """A complete message that was not streamed token by token.
 
-    For example a ``ToolMessage`` returned by a tool node, or an ``AIMessage``
-    from a model called without streaming. In process ``message`` is the
-    LangChain message object; on the wire it is its dict (``type``, ``content``,
-    ``id``, ``tool_calls``, ...).
+    For example a `ToolMessage` returned by a tool node, or an `AIMessage`
+    from a model called without streaming. In process `message` is the
+    LangChain message object; on the wire it is its dict (`type`, `content`,
+    `id`, `tool_calls`, ...).
     """
 
     type: Literal["message"] = "message"
@@ -146,7 +146,7 @@ class MessageEvent(BaseEvent):
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class UpdatesEvent(BaseEvent):
-    """What one node wrote to the state (``stream_mode="updates"``)."""
+    """What one node wrote to the state (`stream_mode="updates"`)."""
 
     type: Literal["updates"] = "updates"
     node: str
@@ -155,7 +155,7 @@ class UpdatesEvent(BaseEvent):
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class ValuesEvent(BaseEvent):
-    """The full state after a step (``stream_mode="values"``)."""
+    """The full state after a step (`stream_mode="values"`)."""
 
     type: Literal["values"] = "values"
     data: Any
@@ -163,7 +163,7 @@ class ValuesEvent(BaseEvent):
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class CustomEvent(BaseEvent):
-    """Whatever a node wrote with ``get_stream_writer()`` / ``runtime.stream_writer``."""
+    """Whatever a node wrote with `get_stream_writer()` / `runtime.stream_writer`."""
 
     type: Literal["custom"] = "custom"
     data: Any
@@ -171,7 +171,7 @@ class CustomEvent(BaseEvent):
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class NodeStartEvent(BaseEvent):
-    """A node (task) started (``stream_mode="debug"`` or ``"tasks"``)."""
+    """A node (task) started (`stream_mode="debug"` or `"tasks"`)."""
 
     type: Literal["node_start"] = "node_start"
     node: str
@@ -182,7 +182,7 @@ class NodeStartEvent(BaseEvent):
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class NodeEndEvent(BaseEvent):
-    """A node (task) finished; ``error`` is set when it raised."""
+    """A node (task) finished; `error` is set when it raised."""
 
     type: Literal["node_end"] = "node_end"
     node: str
@@ -196,7 +196,7 @@ class NodeEndEvent(BaseEvent):
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class CheckpointEvent(BaseEvent):
-    """A checkpoint was saved (``stream_mode="debug"`` or ``"checkpoints"``)."""
+    """A checkpoint was saved (`stream_mode="debug"` or `"checkpoints"`)."""
 
     type: Literal["checkpoint"] = "checkpoint"
     checkpoint_id: str | None
@@ -208,10 +208,10 @@ class CheckpointEvent(BaseEvent):
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class InterruptEvent(BaseEvent):
-    """The graph paused on ``langgraph.types.interrupt(value)``.
+    """The graph paused on `langgraph.types.interrupt(value)`.
 
-    Resume it by running the same thread again with ``Command(resume=...)``
-    (over HTTP: ``{"thread_id": ..., "command": {"resume": ...}}``).
+    Resume it by running the same thread again with `Command(resume=...)`
+    (over HTTP: `{"thread_id": ..., "command": {"resume": ...}}`).
     """
 
     type: Literal["interrupt"] = "interrupt"
@@ -221,7 +221,7 @@ class InterruptEvent(BaseEvent):
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class ErrorEvent(BaseEvent):
-    """The run failed; ``error`` is the exception's class name."""
+    """The run failed; `error` is the exception's class name."""
 
     type: Literal["error"] = "error"
     error: str
@@ -253,8 +253,8 @@ Event = Annotated[
     | DoneEvent,
     Field(discriminator="type"),
 ]
-"""Any event of a run, discriminated by its ``type`` field."""
+"""Any event of a run, discriminated by its `type` field."""
 
 event_adapter: TypeAdapter[Event] = TypeAdapter(Event)
-"""Parses events back from their JSON (``event_adapter.validate_json(data)``) and
-gives their JSON schema (``event_adapter.json_schema()``)."""
+"""Parses events back from their JSON (`event_adapter.validate_json(data)`) and
+gives their JSON schema (`event_adapter.json_schema()`)."""

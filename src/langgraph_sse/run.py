@@ -1,6 +1,6 @@
 """One graph run in its own task, its events encoded once and handed to a reader.
 
-A :class:`Run` drives :func:`~langgraph_sse.stream.stream_events` in a dedicated
+A [Run][langgraph_sse.run.Run] drives [stream_events][langgraph_sse.stream.stream_events] in a dedicated
 asyncio task. Each event is encoded to its frame bytes as soon as it comes and
 appended to a list; the reader (the HTTP response) takes everything that has
 piled up since its last read in one piece, so several small frames go out in
@@ -31,7 +31,7 @@ class Run:
     """A graph run: its task and the frames it has produced but not yet handed out.
 
     Args:
-        events: The run's events, usually from :func:`~langgraph_sse.stream.stream_events`.
+        events: The run's events, usually from [stream_events][langgraph_sse.stream.stream_events].
         encode: Turns each event into frame bytes.
         run_id: Names the run's task, for logs.
     """
@@ -60,7 +60,7 @@ class Run:
                     sent = event.seq
         except Exception as exc:
             # An event that cannot be encoded (or a bug): end the stream cleanly;
-            # leaving the ``async with`` has already stopped the graph.
+            # leaving the `async with` has already stopped the graph.
             logger.warning("run %s stopped: %s: %s", self.run_id, type(exc).__name__, exc)
             push(encode(ErrorEvent(seq=sent + 1, error=type(exc).__name__, message=str(exc))))
             push(encode(DoneEvent(seq=sent + 2, status="error")))
@@ -96,7 +96,7 @@ class Run:
                 await waiter
 
     def add_done_callback(self, callback: Callable[[Run], object]) -> None:
-        """Call ``callback(run)`` once the run's task has ended."""
+        """Call `callback(run)` once the run's task has ended."""
         self._task.add_done_callback(lambda _task: callback(self))
 
     def cancel(self) -> None:

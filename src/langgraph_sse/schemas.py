@@ -2,7 +2,7 @@
 
 The same models validate requests in every adapter and describe the endpoints
 in the FastAPI OpenAPI schema. Responses are written straight from dicts with
-:func:`~langgraph_sse.serialize.dumps`; their models document their shape.
+[dumps][langgraph_sse.serialize.dumps]; their models document their shape.
 """
 
 from __future__ import annotations
@@ -62,16 +62,16 @@ StreamModes = Annotated[
 
 
 class CommandRequest(BaseModel):
-    """Resume an interrupted thread: ``langgraph.types.Command(resume=..., update=...)``."""
+    """Resume an interrupted thread: `langgraph.types.Command(resume=..., update=...)`."""
 
     model_config = ConfigDict(extra="forbid")
 
-    resume: Any = Field(None, description="The value ``interrupt()`` returns in the paused node.")
+    resume: Any = Field(None, description="The value `interrupt()` returns in the paused node.")
     update: dict[str, Any] | None = Field(None, description="State update applied before resuming.")
 
 
 class RunRequest(BaseModel):
-    """What to run: a thread and exactly one of ``input``, ``message`` or ``command``."""
+    """What to run: a thread and exactly one of `input`, `message` or `command`."""
 
     model_config = ConfigDict(extra="forbid")
 
@@ -80,7 +80,7 @@ class RunRequest(BaseModel):
     )
     input: Any = Field(None, description="The graph input, any JSON the graph accepts.")
     message: StrictStr | None = Field(
-        None, description='Shortcut for ``{"messages": [{"role": "user", "content": message}]}``.'
+        None, description='Shortcut for `{"messages": [{"role": "user", "content": message}]}`.'
     )
     command: CommandRequest | None = Field(None, description="Resume an interrupted thread.")
 
@@ -109,7 +109,7 @@ class RunRequest(BaseModel):
 
 
 class StreamRequest(RunRequest):
-    """A run to stream: :class:`RunRequest` plus what to stream."""
+    """A run to stream: [RunRequest][langgraph_sse.schemas.RunRequest] plus what to stream."""
 
     stream_mode: StreamModes | None = Field(
         None, description="One stream mode or a list of them; the server's default when absent."
@@ -120,14 +120,14 @@ class StreamRequest(RunRequest):
 
 
 class HistoryQuery(BaseModel):
-    """Query of ``GET /threads/{thread_id}/history``."""
+    """Query of `GET /threads/{thread_id}/history`."""
 
     limit: int = Field(10, ge=1, le=1000, description="How many checkpoints, newest first.")
     before: StrictStr | None = Field(None, description="Only checkpoints older than this id.")
 
 
 class InterruptInfo(BaseModel):
-    """A pending ``interrupt()``: resume it with ``command.resume``."""
+    """A pending `interrupt()`: resume it with `command.resume`."""
 
     id: str
     value: Any
@@ -141,7 +141,7 @@ class ErrorInfo(BaseModel):
 
 
 class InvokeResponse(BaseModel):
-    """Result of ``POST /invoke``."""
+    """Result of `POST /invoke`."""
 
     run_id: str
     thread_id: str
@@ -179,6 +179,6 @@ class ErrorResponse(BaseModel):
 
 
 class Health(BaseModel):
-    """``GET /healthz``."""
+    """`GET /healthz`."""
 
     status: Literal["ok"]

@@ -1,19 +1,19 @@
 """Turn anything a graph yields into JSON.
 
-One function, :func:`dumps`, is used everywhere the library writes JSON: SSE event
-payloads, thread state, invoke results. It is ``orjson`` with a ``default`` hook
+One function, [dumps][langgraph_sse.serialize.dumps], is used everywhere the library writes JSON: SSE event
+payloads, thread state, invoke results. It is `orjson` with a `default` hook
 that knows the types LangGraph states and stream parts carry:
 
 * LangChain messages (and any pydantic model) become their field dicts, e.g.
-  ``{"type": "ai", "content": "...", "id": "...", "tool_calls": [...], ...}``;
-* dataclasses, ``datetime``/``date``/``time``, ``UUID``, enums, tuples and
-  ``TypedDict`` states are handled natively by orjson;
-* ``set``/``frozenset`` become lists, ``bytes`` become base64 text,
-  ``Decimal`` and paths become strings, exceptions become
-  ``{"error": <class name>, "message": <str>}``.
+  `{"type": "ai", "content": "...", "id": "...", "tool_calls": [...], ...}`;
+* dataclasses, `datetime`/`date`/`time`, `UUID`, enums, tuples and
+  `TypedDict` states are handled natively by orjson;
+* `set`/`frozenset` become lists, `bytes` become base64 text,
+  `Decimal` and paths become strings, exceptions become
+  `{"error": <class name>, "message": <str>}`.
 
-Anything else raises :class:`SerializationError` naming the type, rather than
-being silently cut to ``str(value)[:200]``.
+Anything else raises [SerializationError][langgraph_sse.serialize.SerializationError] naming the type, rather than
+being silently cut to `str(value)[:200]`.
 """
 
 from __future__ import annotations
@@ -38,7 +38,7 @@ class SerializationError(TypeError):
 
 def _model(obj: BaseModel) -> Any:
     # Python mode keeps nested values as they are; orjson calls back here for
-    # any it cannot write itself. ``model_dump`` can still fail on a field whose
+    # any it cannot write itself. `model_dump` can still fail on a field whose
     # serializer raises; the error then names the model.
     return obj.model_dump()
 
@@ -62,10 +62,10 @@ _BY_TYPE: dict[type, Callable[[Any], Any]] = {
 
 
 def json_default(obj: Any) -> Any:
-    """The ``default`` hook for ``orjson.dumps``: one JSON-able value for ``obj``.
+    """The `default` hook for `orjson.dumps`: one JSON-able value for `obj`.
 
     Raises:
-        SerializationError: ``obj`` is of a type this library does not know.
+        SerializationError: `obj` is of a type this library does not know.
     """
     convert = _BY_TYPE.get(type(obj))
     if convert is not None:
@@ -84,13 +84,13 @@ def json_default(obj: Any) -> Any:
 
 
 def dumps(obj: Any) -> bytes:
-    """Encode ``obj`` as compact UTF-8 JSON on one line.
+    """Encode `obj` as compact UTF-8 JSON on one line.
 
     The output never contains a raw newline or carriage return (they are escaped
-    inside strings), so it can be written as a single SSE ``data:`` line.
+    inside strings), so it can be written as a single SSE `data:` line.
 
     Raises:
-        SerializationError: some value inside ``obj`` cannot be turned into JSON.
+        SerializationError: some value inside `obj` cannot be turned into JSON.
     """
     try:
         return orjson.dumps(obj, default=json_default, option=_OPTIONS)
@@ -102,5 +102,5 @@ def dumps(obj: Any) -> bytes:
 
 
 def to_jsonable(obj: Any) -> Any:
-    """``obj`` as plain JSON values (dicts, lists, str, numbers, bool, None)."""
+    """`obj` as plain JSON values (dicts, lists, str, numbers, bool, None)."""
     return orjson.loads(dumps(obj))

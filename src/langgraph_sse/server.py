@@ -1,20 +1,20 @@
 """The HTTP logic every adapter shares.
 
-:class:`GraphServer` serves one compiled graph: it validates requests, starts
+[GraphServer][langgraph_sse.server.GraphServer] serves one compiled graph: it validates requests, starts
 runs, builds the streaming and JSON responses and reads thread state. It speaks
-Starlette's ``Request``/``Response`` (which FastAPI uses too); the adapters in
-:mod:`langgraph_sse.adapters` only mount its endpoints.
+Starlette's `Request`/`Response` (which FastAPI uses too); the adapters in
+[langgraph_sse.adapters][] only mount its endpoints.
 
 Endpoints (relative to where they are mounted):
 
-====================================  ==========================================================
-``POST /stream``                      run and stream events (JSON body: ``StreamRequest``)
-``GET /stream``                       the same from query parameters, for ``EventSource``
-``POST /invoke``                      run to the end, answer the output (``InvokeResponse``)
-``GET /threads/{thread_id}/state``    the thread's current state (``ThreadState``)
-``GET /threads/{thread_id}/history``  its checkpoints, newest first (``ThreadHistory``)
-``GET /healthz``                      ``{"status": "ok"}``
-====================================  ==========================================================
+| Endpoint | What it does |
+| --- | --- |
+| `POST /stream` | run and stream events (JSON body: `StreamRequest`) |
+| `GET /stream` | the same from query parameters, for `EventSource` |
+| `POST /invoke` | run to the end, answer the output (`InvokeResponse`) |
+| `GET /threads/{thread_id}/state` | the thread's current state (`ThreadState`) |
+| `GET /threads/{thread_id}/history` | its checkpoints, newest first (`ThreadHistory`) |
+| `GET /healthz` | `{"status": "ok"}` |
 """
 
 from __future__ import annotations
@@ -54,7 +54,7 @@ _THREAD_ID: TypeAdapter[str] = TypeAdapter(ThreadId)
 
 
 class JSONResponse(Response):
-    """A JSON response written with :func:`~langgraph_sse.serialize.dumps`.
+    """A JSON response written with [dumps][langgraph_sse.serialize.dumps].
 
     Unlike Starlette's, it writes LangChain messages, pydantic models, dataclasses,
     datetimes and the rest of what a graph state holds.
@@ -67,7 +67,7 @@ class JSONResponse(Response):
 
 
 class HTTPError(Exception):
-    """A request that cannot be served; becomes a JSON ``{"detail": ...}`` response."""
+    """A request that cannot be served; becomes a JSON `{"detail": ...}` response."""
 
     def __init__(self, status_code: int, detail: Any) -> None:
         super().__init__(detail)
@@ -82,7 +82,7 @@ class HTTPError(Exception):
     def from_validation(cls, exc: ValidationError, *where: str) -> HTTPError:
         """A 422 naming each invalid field, shaped like FastAPI's validation errors.
 
-        ``where`` prefixes each error's ``loc`` (e.g. ``"body"`` or ``"query"``).
+        `where` prefixes each error's `loc` (e.g. `"body"` or `"query"`).
         """
         errors = [
             {"type": e["type"], "loc": [*where, *e["loc"]], "msg": e["msg"]}
@@ -92,7 +92,7 @@ class HTTPError(Exception):
 
 
 class ServerOptions(TypedDict, total=False):
-    """Options of :class:`GraphServer`, taken by every adapter as keyword arguments."""
+    """Options of [GraphServer][langgraph_sse.server.GraphServer], taken by every adapter as keyword arguments."""
 
     stream_mode: StreamMode | Sequence[StreamMode]
     subgraphs: bool
@@ -106,13 +106,13 @@ class GraphServer:
     """Serves one compiled LangGraph over HTTP.
 
     Args:
-        graph: Any compiled graph (``builder.compile(...)``).
+        graph: Any compiled graph (`builder.compile(...)`).
         stream_mode: Stream mode(s) used when a request names none.
         subgraphs: Whether to stream from subgraphs when a request does not say.
-        config: Base ``RunnableConfig`` of every run (e.g. ``recursion_limit``);
+        config: Base `RunnableConfig` of every run (e.g. `recursion_limit`);
             the thread id is set per request.
         ping_interval: Seconds between SSE keep-alive comments (0 disables them).
-        wire_format: How events become bytes; :class:`~langgraph_sse.formats.JSONFormat`
+        wire_format: How events become bytes; [JSONFormat][langgraph_sse.formats.JSONFormat]
             by default.
         cancel_timeout: Seconds to wait, after a client left, for the cancelled run
             to finish its cleanup before the response ends.
@@ -147,7 +147,7 @@ class GraphServer:
 
     @staticmethod
     async def read_body(request: Request, model: type[ModelT]) -> ModelT:
-        """Validate the request's JSON body as ``model``.
+        """Validate the request's JSON body as `model`.
 
         Raises:
             HTTPError: 422 naming each invalid field (or the JSON error).
@@ -160,10 +160,10 @@ class GraphServer:
 
     @staticmethod
     def read_stream_query(query: Mapping[str, Any]) -> StreamRequest:
-        """Build a :class:`StreamRequest` from ``GET /stream`` query parameters.
+        """Build a [StreamRequest][langgraph_sse.schemas.StreamRequest] from `GET /stream` query parameters.
 
-        ``input`` and ``command`` are JSON text; ``stream_mode`` may repeat or be
-        comma-separated; ``subgraphs`` is ``true``/``false`` (or ``1``/``0``).
+        `input` and `command` are JSON text; `stream_mode` may repeat or be
+        comma-separated; `subgraphs` is `true`/`false` (or `1`/`0`).
         Unknown parameters are ignored (browsers and proxies add their own).
 
         Raises:
@@ -199,7 +199,7 @@ class GraphServer:
 
     @staticmethod
     def read_history_query(query: Mapping[str, Any]) -> HistoryQuery:
-        """Validate ``GET /threads/{id}/history`` query parameters.
+        """Validate `GET /threads/{id}/history` query parameters.
 
         Raises:
             HTTPError: 422 naming each invalid parameter.
@@ -214,13 +214,13 @@ class GraphServer:
     # -- runs -----------------------------------------------------------------
 
     async def stream(self, body: StreamRequest) -> Response:
-        """Start a run and answer its events as a ``text/event-stream``.
+        """Start a run and answer its events as a `text/event-stream`.
 
         The run gets its own task. If the client goes away the task is cancelled
         (which cancels the graph's nodes) and the response ends.
 
         Raises:
-            HTTPError: the thread cannot take the run (see :meth:`prepare`).
+            HTTPError: the thread cannot take the run (see [prepare][langgraph_sse.server.GraphServer.prepare]).
         """
         thread_id, config, graph_input = await self.prepare(body)
         run_id = str(uuid.uuid4())
@@ -257,7 +257,7 @@ class GraphServer:
         A graph error answers 500 with the error's class name and message.
 
         Raises:
-            HTTPError: the thread cannot take the run (see :meth:`prepare`).
+            HTTPError: the thread cannot take the run (see [prepare][langgraph_sse.server.GraphServer.prepare]).
         """
         thread_id, config, graph_input = await self.prepare(body)
         run_id = str(uuid.uuid4())
@@ -359,13 +359,13 @@ class GraphServer:
 
     @staticmethod
     def healthz() -> Response:
-        """``{"status": "ok"}``."""
+        """`{"status": "ok"}`."""
         return JSONResponse({"status": "ok"})
 
     # -- Starlette endpoints --------------------------------------------------
 
     def routes(self) -> list[BaseRoute]:
-        """Starlette routes for every endpoint (what :func:`make_routes` returns)."""
+        """Starlette routes for every endpoint (what [make_routes][langgraph_sse.adapters.starlette.make_routes] returns)."""
         return [
             Route("/stream", self._stream_endpoint, methods=["GET", "POST"], name="stream"),
             Route("/invoke", self._invoke_endpoint, methods=["POST"], name="invoke"),

@@ -1,10 +1,10 @@
 """Server-Sent Events framing and the streaming response.
 
-Frames follow the HTML Living Standard's ``text/event-stream`` format: optional
-``event:`` and ``id:`` fields, one ``data:`` line per line of the payload, and a
-blank line to end the frame. Lines end with ``\\n``.
+Frames follow the HTML Living Standard's `text/event-stream` format: optional
+`event:` and `id:` fields, one `data:` line per line of the payload, and a
+blank line to end the frame. Lines end with `\\n`.
 
-The response is sse-starlette's :class:`~sse_starlette.EventSourceResponse`,
+The response is sse-starlette's `EventSourceResponse`,
 which sends keep-alive comments, watches for the client going away and for
 server shutdown. The body it is handed is already encoded bytes.
 """
@@ -27,9 +27,9 @@ SSE_HEADERS: Mapping[str, str] = {
 def format_frame(data: bytes, *, event: str | None = None, id: str | int | None = None) -> bytes:
     """Encode one SSE frame.
 
-    ``data`` may hold line breaks (``\\n``, ``\\r`` or ``\\r\\n``): each line
-    becomes its own ``data:`` line, so a parser joins them back with ``\\n``.
-    ``event`` and ``id`` must not hold line breaks, and ``id`` no NUL.
+    `data` may hold line breaks (`\\n`, `\\r` or `\\r\\n`): each line
+    becomes its own `data:` line, so a parser joins them back with `\\n`.
+    `event` and `id` must not hold line breaks, and `id` no NUL.
     """
     head = b""
     if event is not None:
@@ -51,7 +51,7 @@ def event_stream_response(
     ping_interval: float = 15.0,
     headers: Mapping[str, str] | None = None,
 ) -> EventSourceResponse:
-    """A ``text/event-stream`` response sending ``body``'s bytes as they come.
+    """A `text/event-stream` response sending `body`'s bytes as they come.
 
     Args:
         body: Encoded frames; one item may hold several frames.

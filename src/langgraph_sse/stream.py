@@ -1,9 +1,9 @@
 """Run a compiled graph and turn what it streams into typed events.
 
-:func:`stream_events` is the framework-agnostic core of the library and the only
-place that calls ``graph.astream``. It uses LangGraph's own streaming
-(``version="v2"`` stream parts) and translates each part into
-:mod:`langgraph_sse.events`; nothing here knows about HTTP or bytes.
+[stream_events][langgraph_sse.stream.stream_events] is the framework-agnostic core of the library and the only
+place that calls `graph.astream`. It uses LangGraph's own streaming
+(`version="v2"` stream parts) and translates each part into
+[langgraph_sse.events][]; nothing here knows about HTTP or bytes.
 """
 
 from __future__ import annotations
@@ -80,28 +80,28 @@ async def stream_events(
     context: Any = None,
     run_id: str | None = None,
 ) -> AsyncIterator[Event]:
-    """Run ``graph`` on ``input`` and yield what it does as typed events.
+    """Run `graph` on `input` and yield what it does as typed events.
 
-    The first event is always :class:`~langgraph_sse.events.MetadataEvent` and,
+    The first event is always [MetadataEvent][langgraph_sse.events.MetadataEvent] and,
     unless the consumer stops early, the last is
-    :class:`~langgraph_sse.events.DoneEvent` with the run's status. An exception
+    [DoneEvent][langgraph_sse.events.DoneEvent] with the run's status. An exception
     raised inside the graph does not propagate: it becomes an
-    :class:`~langgraph_sse.events.ErrorEvent` followed by ``done``. Interrupts are
-    reported as :class:`~langgraph_sse.events.InterruptEvent` whatever the modes.
+    [ErrorEvent][langgraph_sse.events.ErrorEvent] followed by `done`. Interrupts are
+    reported as [InterruptEvent][langgraph_sse.events.InterruptEvent] whatever the modes.
 
     Args:
-        graph: Any compiled LangGraph (``CompiledStateGraph`` or ``Pregel``).
-        input: The graph input, or a ``langgraph.types.Command`` (e.g. to resume).
-        config: The run's config; ``config["configurable"]["thread_id"]``
+        graph: Any compiled LangGraph (`CompiledStateGraph` or `Pregel`).
+        input: The graph input, or a `langgraph.types.Command` (e.g. to resume).
+        config: The run's config; `config["configurable"]["thread_id"]`
             selects the thread when the graph has a checkpointer.
-        stream_mode: One mode or a list of ``values``, ``updates``, ``messages``,
-            ``custom``, ``debug`` (also ``tasks`` and ``checkpoints``).
-        subgraphs: Also stream from inside subgraphs; their events carry ``ns``.
-        context: The run's static context (``graph.astream(context=...)``).
+        stream_mode: One mode or a list of `values`, `updates`, `messages`,
+            `custom`, `debug` (also `tasks` and `checkpoints`).
+        subgraphs: Also stream from inside subgraphs; their events carry `ns`.
+        context: The run's static context (`graph.astream(context=...)`).
         run_id: The run's id; a new UUID when omitted.
 
     Raises:
-        ValueError: ``stream_mode`` names an unknown mode (raised before the run).
+        ValueError: `stream_mode` names an unknown mode (raised before the run).
     """
     modes = normalize_stream_mode(stream_mode)
     run_id = run_id or str(uuid.uuid4())
@@ -194,7 +194,7 @@ class _Translator:
         events: list[Event] = []
         mid = chunk.id
         content = chunk.content
-        # The provider-neutral ``tool_call_chunks`` wins when set: integrations that
+        # The provider-neutral `tool_call_chunks` wins when set: integrations that
         # stream tool calls as content blocks usually fill it too.
         tools_from_blocks = not chunk.tool_call_chunks
         for block in [content] if isinstance(content, str) else content:

@@ -1,8 +1,8 @@
 """Thread state and history as JSON-ready dicts.
 
-What ``graph.aget_state`` and ``graph.aget_state_history`` return (LangGraph
-``StateSnapshot``) is turned into the shape of
-:class:`~langgraph_sse.schemas.ThreadState`: the real values (messages as dicts,
+What `graph.aget_state` and `graph.aget_state_history` return (LangGraph
+`StateSnapshot`) is turned into the shape of
+[ThreadState][langgraph_sse.schemas.ThreadState]: the real values (messages as dicts,
 nothing cut short), the next nodes, checkpoint ids, step, creation time and the
 pending interrupts.
 """
@@ -20,18 +20,18 @@ __all__ = ["checkpoint_id", "has_checkpointer", "snapshot_to_dict", "thread_conf
 
 
 def has_checkpointer(graph: Pregel[Any, Any, Any, Any]) -> bool:
-    """True if ``graph`` keeps thread state (it was compiled with a checkpointer)."""
+    """True if `graph` keeps thread state (it was compiled with a checkpointer)."""
     return isinstance(graph.checkpointer, BaseCheckpointSaver)
 
 
 def thread_config(thread_id: str, base: RunnableConfig | None = None) -> RunnableConfig:
-    """``base`` with ``configurable.thread_id`` set to ``thread_id``."""
+    """`base` with `configurable.thread_id` set to `thread_id`."""
     base = base or {}
     return {**base, "configurable": {**(base.get("configurable") or {}), "thread_id": thread_id}}
 
 
 def snapshot_to_dict(thread_id: str, snapshot: StateSnapshot) -> dict[str, Any]:
-    """One checkpoint of a thread, shaped as :class:`~langgraph_sse.schemas.ThreadState`."""
+    """One checkpoint of a thread, shaped as [ThreadState][langgraph_sse.schemas.ThreadState]."""
     metadata = dict(snapshot.metadata or {})
     return {
         "thread_id": thread_id,
@@ -47,7 +47,7 @@ def snapshot_to_dict(thread_id: str, snapshot: StateSnapshot) -> dict[str, Any]:
 
 
 def checkpoint_id(config: RunnableConfig | None) -> str | None:
-    """The ``checkpoint_id`` a config points to, if any."""
+    """The `checkpoint_id` a config points to, if any."""
     if not config:
         return None
     value = (config.get("configurable") or {}).get("checkpoint_id")

@@ -1,7 +1,7 @@
-"""Thin adapters mounting :class:`~langgraph_sse.server.GraphServer` three ways.
+"""Thin adapters mounting [GraphServer][langgraph_sse.server.GraphServer] three ways.
 
-* :func:`~langgraph_sse.adapters.starlette.make_routes`: Starlette routes;
-* :func:`~langgraph_sse.adapters.asgi.make_asgi_app`: a standalone ASGI app;
-* :func:`~langgraph_sse.adapters.fastapi.make_router`: a FastAPI ``APIRouter``
-  (needs the ``fastapi`` extra; imported only when used).
+* [make_routes][langgraph_sse.adapters.starlette.make_routes]: Starlette routes;
+* [make_asgi_app][langgraph_sse.adapters.asgi.make_asgi_app]: a standalone ASGI app;
+* [make_router][langgraph_sse.adapters.fastapi.make_router]: a FastAPI `APIRouter`
+  (needs the `fastapi` extra; imported only when used).
 """

@@ -13,10 +13,10 @@ __all__ = ["make_asgi_app"]
 
 
 def make_asgi_app(graph: Pregel[Any, Any, Any, Any], **options: Unpack[ServerOptions]) -> Starlette:
-    """An ASGI app serving ``graph`` at the root: run it with ``uvicorn module:app``,
+    """An ASGI app serving `graph` at the root: run it with `uvicorn module:app`,
     or mount it in any ASGI framework.
 
-    ``options`` are those of :class:`~langgraph_sse.server.GraphServer`
-    (:class:`~langgraph_sse.server.ServerOptions`).
+    `options` are those of [GraphServer][langgraph_sse.server.GraphServer]
+    ([ServerOptions][langgraph_sse.server.ServerOptions]).
     """
     return Starlette(routes=GraphServer(graph, **options).routes())

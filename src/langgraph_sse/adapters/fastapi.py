@@ -1,7 +1,7 @@
-"""Mount a graph's endpoints in a FastAPI application (needs ``langgraph-sse[fastapi]``).
+"""Mount a graph's endpoints in a FastAPI application (needs `langgraph-sse[fastapi]`).
 
 The router serves the same endpoints as the other adapters, from the same
-:class:`~langgraph_sse.server.GraphServer`, and describes each one with its
+[GraphServer][langgraph_sse.server.GraphServer], and describes each one with its
 request and response models in the OpenAPI schema.
 """
 
@@ -59,15 +59,15 @@ def make_router(
     dependencies: Sequence[DependsParam] | None = None,
     **options: Unpack[ServerOptions],
 ) -> APIRouter:
-    """A FastAPI router serving ``graph``; mount it with ``app.include_router(...)``.
+    """A FastAPI router serving `graph`; mount it with `app.include_router(...)`.
 
     Args:
         graph: Any compiled LangGraph.
-        prefix: Path prefix of every endpoint, e.g. ``"/agent"``.
+        prefix: Path prefix of every endpoint, e.g. `"/agent"`.
         tags: OpenAPI tags of the endpoints.
         dependencies: FastAPI dependencies run before every endpoint.
-        **options: Those of :class:`~langgraph_sse.server.GraphServer`
-            (:class:`~langgraph_sse.server.ServerOptions`).
+        **options: Those of [GraphServer][langgraph_sse.server.GraphServer]
+            ([ServerOptions][langgraph_sse.server.ServerOptions]).
     """
     server = GraphServer(graph, **options)
     router = APIRouter(prefix=prefix, tags=list(tags), dependencies=list(dependencies or ()))

@@ -15,13 +15,15 @@ __all__ = ["make_routes"]
 def make_routes(
     graph: Pregel[Any, Any, Any, Any], **options: Unpack[ServerOptions]
 ) -> list[BaseRoute]:
-    """Starlette routes serving ``graph``: ``/stream``, ``/invoke``, ``/threads/...``, ``/healthz``.
+    """Starlette routes serving `graph`: `/stream`, `/invoke`, `/threads/...`, `/healthz`.
 
-    Use them as they are, or under a prefix::
+    Use them as they are, or under a prefix:
 
-        app = Starlette(routes=[Mount("/agent", routes=make_routes(graph))])
+    ```python
+    app = Starlette(routes=[Mount("/agent", routes=make_routes(graph))])
+    ```
 
-    ``options`` are those of :class:`~langgraph_sse.server.GraphServer`
-    (:class:`~langgraph_sse.server.ServerOptions`).
+    `options` are those of [GraphServer][langgraph_sse.server.GraphServer]
+    ([ServerOptions][langgraph_sse.server.ServerOptions]).
     """
     return GraphServer(graph, **options).routes()

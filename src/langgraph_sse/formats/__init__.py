@@ -1,7 +1,7 @@
 """Wire formats: how events become bytes on the wire.
 
-A :class:`WireFormat` makes one encoder per run; the encoder turns each event
-into zero or more SSE frames (``b""`` to send nothing). Run logic (threads, runs,
+A [WireFormat][langgraph_sse.formats.base.WireFormat] makes one encoder per run; the encoder turns each event
+into zero or more SSE frames (`b""` to send nothing). Run logic (threads, runs,
 auth, cancellation) never looks inside the bytes, so a format can be swapped
 without touching it.
 """

@@ -18,7 +18,7 @@ class WireFormat(Protocol):
     """How the events of a run are written on the wire."""
 
     name: str
-    """Short name of the format, e.g. ``"json"``."""
+    """Short name of the format, e.g. `"json"`."""
 
     def encoder(self) -> Encoder:
         """A fresh encoder for one run (formats may keep per-run state in it)."""

@@ -1,13 +1,13 @@
 """The library's own format: one SSE frame per event, its JSON as the data.
 
-::
+```text
+event: token
+id: 3
+data: {"type":"token","seq":3,"ns":[],"text":"Hel","node":"agent","message_id":"run-1"}
+```
 
-    event: token
-    id: 3
-    data: {"type":"token","seq":3,"ns":[],"text":"Hel","node":"agent","message_id":"run-1"}
-
-The ``event:`` field is the event's ``type`` and the ``id:`` its ``seq``, so a
-browser ``EventSource`` can listen per type and resume with ``Last-Event-ID``.
+The `event:` field is the event's `type` and the `id:` its `seq`, so a
+browser `EventSource` can listen per type.
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ __all__ = ["JSONFormat", "encode_event"]
 
 
 def encode_event(event: Event) -> bytes:
-    """The SSE frame of ``event``: ``event: <type>``, ``id: <seq>``, ``data: <json>``.
+    """The SSE frame of `event`: `event: <type>`, `id: <seq>`, `data: <json>`.
 
     The JSON is written on one line (line breaks inside strings are escaped).
 
@@ -37,5 +37,5 @@ class JSONFormat:
     name = "json"
 
     def encoder(self) -> Encoder:
-        """Return :func:`encode_event`; this format keeps no per-run state."""
+        """Return [encode_event][langgraph_sse.formats.json.encode_event]; this format keeps no per-run state."""
         return encode_event

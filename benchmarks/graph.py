@@ -1,0 +1,65 @@
+"""The graph every benchmark streams: one node calling a fake model that emits N tokens.
+
+The model yields to the event loop after each token (``await asyncio.sleep(0)``),
+as a network-bound model does, but never sleeps: what is measured is the cost
+of LangGraph and of the layer putting it on the wire.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from typing import Annotated, Any
+
+from langchain_core.callbacks import AsyncCallbackManagerForLLMRun
+from langchain_core.language_models.fake_chat_models import GenericFakeChatModel
+from langchain_core.messages import AIMessageChunk, AnyMessage, BaseMessage
+from langchain_core.outputs import ChatGenerationChunk
+from langgraph.graph import END, START, StateGraph
+from langgraph.graph.message import add_messages
+from typing_extensions import TypedDict
+
+
+class State(TypedDict):
+    messages: Annotated[list[AnyMessage], add_messages]
+    tokens: int
+
+
+class TokenModel(GenericFakeChatModel):
+    """Streams ``tokens`` chunks of text, yielding to the loop after each."""
+
+    tokens: int = 1000
+    messages: Any = iter(())
+
+    async def _astream(
+        self,
+        messages: list[BaseMessage],
+        stop: list[str] | None = None,
+        run_manager: AsyncCallbackManagerForLLMRun | None = None,
+        **kwargs: Any,
+    ) -> AsyncIterator[ChatGenerationChunk]:
+        n = kwargs.get("tokens", self.tokens)
+        for i in range(n):
+            chunk = ChatGenerationChunk(message=AIMessageChunk(content=f"t{i} ", id="bench"))
+            if run_manager:
+                await run_manager.on_llm_new_token(chunk.message.content, chunk=chunk)
+            yield chunk
+            await asyncio.sleep(0)
+
+
+def build_graph() -> Any:
+    """START -> agent -> END; the input's ``tokens`` sets how many tokens the model streams."""
+    model = TokenModel()
+
+    async def agent(state: State) -> dict[str, Any]:
+        reply = await model.ainvoke(state["messages"], tokens=state.get("tokens", 1000))
+        return {"messages": [reply]}
+
+    builder = StateGraph(State)
+    builder.add_node("agent", agent)
+    builder.add_edge(START, "agent")
+    builder.add_edge("agent", END)
+    return builder.compile()
+
+
+graph = build_graph()

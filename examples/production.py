@@ -2,7 +2,7 @@
 
 Every endpoint is served under ``/v1``: ``POST /v1/stream``, ``GET /v1/stream``,
 ``POST /v1/invoke``, ``GET /v1/threads/{id}/state``, ``GET /v1/threads/{id}/history``,
-``GET /v1/healthz``; plus an unauthenticated ``GET /healthz`` for load balancers.
+``GET /v1/healthz`` (the one endpoint that needs no key, for probes).
 
 API keys come from ``LANGGRAPH_SSE_API_KEYS`` (comma separated), read on every request.
 When it is unset no key is required, so the demo works with plain curl. With keys set,
@@ -67,9 +67,3 @@ app.add_middleware(
     expose_headers=["X-Run-Id", "X-Thread-Id"],  # let browser code read the ids
 )
 app.include_router(make_router(chat_graph(), prefix="/v1", dependencies=[Depends(require_api_key)]))
-
-
-@app.get("/healthz", include_in_schema=False)
-async def healthz() -> dict[str, str]:
-    """Liveness for probes and load balancers, which send no API key."""
-    return {"status": "ok"}

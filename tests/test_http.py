@@ -364,3 +364,18 @@ async def test_healthz(adapter: str) -> None:
     async with asgi_client(mount(adapter, graphs.chat_graph())) as client:
         response = await client.get("/healthz")
     assert response.status_code == 200 and response.json() == {"status": "ok"}
+
+
+async def test_event_source_reconnect_does_not_run_the_graph_again(adapter: str) -> None:
+    graph = graphs.chat_graph("only once", "twice?")
+    app = mount(adapter, graph)
+    async with asgi_client(app) as client:
+        params = {"message": "hi", "thread_id": "r1"}
+        events = await read_events(client, "GET", "/stream", params=params)
+        # The browser reconnects by itself when the stream ends, with Last-Event-ID.
+        again = await client.get(
+            "/stream", params=params, headers={"Last-Event-ID": str(events[-1]["seq"])}
+        )
+        assert again.status_code == 204 and again.content == b""
+        state = (await client.get("/threads/r1/state")).json()
+    assert [m["content"] for m in state["values"]["messages"]] == ["hi", "only once"]

@@ -47,7 +47,7 @@ __all__ = [
     "event_adapter",
 ]
 
-RunStatus = Literal["success", "interrupted", "error", "cancelled"]
+RunStatus = Literal["success", "interrupted", "error"]
 """How a run ended, as reported by [DoneEvent][langgraph_sse.events.DoneEvent]."""
 
 EventType = Literal[

@@ -241,6 +241,21 @@ class GraphServer:
             headers={"X-Run-Id": run_id, "X-Thread-Id": thread_id},
         )
 
+    async def stream_get(self, request: Request) -> Response:
+        """`GET /stream`: a run from query parameters, for the browser's `EventSource`.
+
+        An `EventSource` reconnects by itself whenever a stream ends, sending the
+        `Last-Event-ID` of the last frame it saw. Such a reconnect is answered
+        `204 No Content`, which tells the browser to stop, rather than running the
+        graph again with the same input.
+
+        Raises:
+            HTTPError: 422 for invalid parameters, or the errors of [stream][langgraph_sse.server.GraphServer.stream].
+        """
+        if "last-event-id" in request.headers:
+            return Response(status_code=204)
+        return await self.stream(self.read_stream_query(request.query_params))
+
     async def _send(self, run: Run) -> AsyncIterator[bytes]:
         try:
             async for chunk in run.chunks():
@@ -387,10 +402,8 @@ class GraphServer:
     async def _stream_endpoint(self, request: Request) -> Response:
         try:
             if request.method == "POST":
-                body = await self.read_body(request, StreamRequest)
-            else:
-                body = self.read_stream_query(request.query_params)
-            return await self.stream(body)
+                return await self.stream(await self.read_body(request, StreamRequest))
+            return await self.stream_get(request)
         except HTTPError as exc:
             return exc.response()
 

@@ -65,7 +65,8 @@ def make_router(
         graph: Any compiled LangGraph.
         prefix: Path prefix of every endpoint, e.g. `"/agent"`.
         tags: OpenAPI tags of the endpoints.
-        dependencies: FastAPI dependencies run before every endpoint.
+        dependencies: FastAPI dependencies (an API-key check, say) run before every
+            endpoint except `/healthz`, which probes call without credentials.
         **options: Those of [GraphServer][langgraph_sse.server.GraphServer]
             ([ServerOptions][langgraph_sse.server.ServerOptions]).
     """
@@ -81,7 +82,12 @@ def make_router(
         except HTTPError as exc:
             return exc.response()
 
-    @router.get("/stream", responses=_STREAM_RESPONSES, summary="Stream a run (for EventSource)")
+    @router.get(
+        "/stream",
+        responses=_STREAM_RESPONSES,
+        dependencies=guarded,
+        summary="Stream a run (for EventSource)",
+    )
     async def stream_get(
         request: Request,
         thread_id: Annotated[str | None, Query(description="The thread to run on.")] = None,
@@ -96,13 +102,14 @@ def make_router(
         # The parameters above document the endpoint; the server reads them
         # itself so every adapter validates GET /stream the same way.
         try:
-            return await server.stream(server.read_stream_query(request.query_params))
+            return await server.stream_get(request)
         except HTTPError as exc:
             return exc.response()
 
     @router.post(
         "/invoke",
         response_model=InvokeResponse,
+        dependencies=guarded,
         responses={
             500: {"model": InvokeResponse, "description": "The graph raised."},
             **_RUN_ERRORS,
@@ -118,6 +125,7 @@ def make_router(
     @router.get(
         "/threads/{thread_id}/state",
         response_model=ThreadState,
+        dependencies=guarded,
         responses=_THREAD_RESPONSES,
         summary="A thread's current state",
     )
@@ -130,6 +138,7 @@ def make_router(
     @router.get(
         "/threads/{thread_id}/history",
         response_model=ThreadHistory,
+        dependencies=guarded,
         responses=_THREAD_RESPONSES,
         summary="A thread's checkpoints, newest first",
     )

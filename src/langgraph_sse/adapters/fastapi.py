@@ -71,10 +71,14 @@ def make_router(
             ([ServerOptions][langgraph_sse.server.ServerOptions]).
     """
     server = GraphServer(graph, **options)
-    router = APIRouter(prefix=prefix, tags=list(tags), dependencies=list(dependencies or ()))
+    router = APIRouter(prefix=prefix, tags=list(tags))
+    guarded = list(dependencies or ())  # every endpoint but /healthz
 
     @router.post(
-        "/stream", responses=_STREAM_RESPONSES, summary="Run the graph and stream its events"
+        "/stream",
+        responses=_STREAM_RESPONSES,
+        dependencies=guarded,
+        summary="Run the graph and stream its events",
     )
     async def stream(body: Annotated[StreamRequest, Body()]) -> Response:
         try:

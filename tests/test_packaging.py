@@ -7,11 +7,12 @@ import subprocess
 import sys
 import textwrap
 
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI, HTTPException
 
 import langgraph_sse
 from langgraph_sse import make_router
 from tests import graphs
+from tests.conftest import asgi_client
 
 
 def test_every_public_function_and_class_is_documented() -> None:
@@ -83,3 +84,22 @@ def test_openapi_schema_describes_every_endpoint_with_models() -> None:
     components = schema["components"]["schemas"]
     modes = components["StreamRequest"]["properties"]["stream_mode"]["anyOf"]
     assert {"type": "string", "enum": list(langgraph_sse.STREAM_MODES)} in modes
+
+
+async def test_router_dependencies_guard_every_endpoint_but_healthz() -> None:
+    def deny() -> None:
+        raise HTTPException(status_code=401, detail="no key")
+
+    app = FastAPI()
+    app.include_router(make_router(graphs.chat_graph("x"), dependencies=[Depends(deny)]))
+    async with asgi_client(app) as client:
+        assert (await client.get("/healthz")).status_code == 200
+        for method, url in [
+            ("POST", "/stream"),
+            ("GET", "/stream?message=hi"),
+            ("POST", "/invoke"),
+            ("GET", "/threads/t/state"),
+            ("GET", "/threads/t/history"),
+        ]:
+            response = await client.request(method, url, json={"message": "hi"})
+            assert response.status_code == 401, url

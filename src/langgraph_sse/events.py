@@ -1,6 +1,6 @@
 """The typed events a graph run becomes.
 
-Every event is a frozen dataclass with three common fields:
+Every event is a dataclass with three common fields:
 
 * `type`: a literal naming the event, used as the SSE `event:` field and
   as the discriminator of the [Event][langgraph_sse.events.Event] union;
@@ -12,8 +12,8 @@ Every event is a frozen dataclass with three common fields:
 A run always starts with [MetadataEvent][langgraph_sse.events.MetadataEvent] and ends with [DoneEvent][langgraph_sse.events.DoneEvent]
 (unless the consumer stops reading first).
 
-The events are plain dataclasses rather than pydantic models so that building one
-per token costs a fraction of a microsecond; [event_adapter][langgraph_sse.events.event_adapter] is a pydantic
+The events are plain (slotted) dataclasses rather than pydantic models so that
+building one per token costs a fraction of a microsecond; [event_adapter][langgraph_sse.events.event_adapter] is a pydantic
 `TypeAdapter` over the union for clients that parse events back from JSON and
 for the JSON schema.
 """
@@ -69,7 +69,7 @@ EventType = Literal[
 """Every value the `type` field of an event can take."""
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@dataclass(slots=True, kw_only=True)
 class BaseEvent:
     """Fields shared by every event."""
 
@@ -80,7 +80,7 @@ class BaseEvent:
     """Subgraph namespace the event came from; empty at the root graph."""
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@dataclass(slots=True, kw_only=True)
 class MetadataEvent(BaseEvent):
     """First event of every run: which run and which thread it is."""
 
@@ -89,7 +89,7 @@ class MetadataEvent(BaseEvent):
     thread_id: str | None = None
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@dataclass(slots=True, kw_only=True)
 class TokenEvent(BaseEvent):
     """A text delta streamed by a chat model (`stream_mode="messages"`)."""
 
@@ -101,7 +101,7 @@ class TokenEvent(BaseEvent):
     """Id of the message the token belongs to; tokens of one message share it."""
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@dataclass(slots=True, kw_only=True)
 class ReasoningEvent(BaseEvent):
     """A reasoning ("thinking") delta from a model that streams its reasoning."""
 
@@ -111,7 +111,7 @@ class ReasoningEvent(BaseEvent):
     message_id: str | None = None
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@dataclass(slots=True, kw_only=True)
 class ToolCallChunkEvent(BaseEvent):
     """A piece of a tool call being streamed by a chat model.
 
@@ -129,7 +129,7 @@ class ToolCallChunkEvent(BaseEvent):
     message_id: str | None = None
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@dataclass(slots=True, kw_only=True)
 class MessageEvent(BaseEvent):
     """A complete message that was not streamed token by token.
 
@@ -144,7 +144,7 @@ class MessageEvent(BaseEvent):
     node: str | None = None
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@dataclass(slots=True, kw_only=True)
 class UpdatesEvent(BaseEvent):
     """What one node wrote to the state (`stream_mode="updates"`)."""
 
@@ -153,7 +153,7 @@ class UpdatesEvent(BaseEvent):
     data: Any
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@dataclass(slots=True, kw_only=True)
 class ValuesEvent(BaseEvent):
     """The full state after a step (`stream_mode="values"`)."""
 
@@ -161,7 +161,7 @@ class ValuesEvent(BaseEvent):
     data: Any
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@dataclass(slots=True, kw_only=True)
 class CustomEvent(BaseEvent):
     """Whatever a node wrote with `get_stream_writer()` / `runtime.stream_writer`."""
 
@@ -169,7 +169,7 @@ class CustomEvent(BaseEvent):
     data: Any
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@dataclass(slots=True, kw_only=True)
 class NodeStartEvent(BaseEvent):
     """A node (task) started (`stream_mode="debug"` or `"tasks"`)."""
 
@@ -180,7 +180,7 @@ class NodeStartEvent(BaseEvent):
     triggers: tuple[str, ...] = ()
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@dataclass(slots=True, kw_only=True)
 class NodeEndEvent(BaseEvent):
     """A node (task) finished; `error` is set when it raised."""
 
@@ -194,7 +194,7 @@ class NodeEndEvent(BaseEvent):
     interrupts: tuple[Any, ...] = ()
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@dataclass(slots=True, kw_only=True)
 class CheckpointEvent(BaseEvent):
     """A checkpoint was saved (`stream_mode="debug"` or `"checkpoints"`)."""
 
@@ -206,7 +206,7 @@ class CheckpointEvent(BaseEvent):
     next: tuple[str, ...] = ()
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@dataclass(slots=True, kw_only=True)
 class InterruptEvent(BaseEvent):
     """The graph paused on `langgraph.types.interrupt(value)`.
 
@@ -219,7 +219,7 @@ class InterruptEvent(BaseEvent):
     value: Any
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@dataclass(slots=True, kw_only=True)
 class ErrorEvent(BaseEvent):
     """The run failed; `error` is the exception's class name."""
 
@@ -228,7 +228,7 @@ class ErrorEvent(BaseEvent):
     message: str
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@dataclass(slots=True, kw_only=True)
 class DoneEvent(BaseEvent):
     """Last event of every run."""
 

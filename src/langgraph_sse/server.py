@@ -100,6 +100,7 @@ class ServerOptions(TypedDict, total=False):
     ping_interval: float
     wire_format: WireFormat | None
     cancel_timeout: float
+    flush_interval: float
 
 
 class GraphServer:
@@ -116,6 +117,9 @@ class GraphServer:
             by default.
         cancel_timeout: Seconds to wait, after a client left, for the cancelled run
             to finish its cleanup before the response ends.
+        flush_interval: Seconds a frame may wait so that a burst of frames goes out
+            in one write; the first frame after a pause is written at once. See
+            [Run.chunks][langgraph_sse.run.Run.chunks].
     """
 
     def __init__(
@@ -128,6 +132,7 @@ class GraphServer:
         ping_interval: float = 15.0,
         wire_format: WireFormat | None = None,
         cancel_timeout: float = 5.0,
+        flush_interval: float = 0.002,
     ) -> None:
         self.graph = graph
         self.stream_mode = normalize_stream_mode(stream_mode)
@@ -136,6 +141,7 @@ class GraphServer:
         self.ping_interval = ping_interval
         self.wire_format: WireFormat = wire_format or JSONFormat()
         self.cancel_timeout = cancel_timeout
+        self.flush_interval = flush_interval
         self._runs: set[Run] = set()
 
     @property
@@ -258,7 +264,7 @@ class GraphServer:
 
     async def _send(self, run: Run) -> AsyncIterator[bytes]:
         try:
-            async for chunk in run.chunks():
+            async for chunk in run.chunks(self.flush_interval):
                 yield chunk
         finally:
             if not run.finished:

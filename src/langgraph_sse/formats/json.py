@@ -12,23 +12,28 @@ browser `EventSource` can listen per type.
 
 from __future__ import annotations
 
-from langgraph_sse.events import Event
+from typing import get_args
+
+from langgraph_sse.events import Event, EventType
 from langgraph_sse.formats.base import Encoder
 from langgraph_sse.serialize import dumps
-from langgraph_sse.sse import format_frame
 
 __all__ = ["JSONFormat", "encode_event"]
+
+_NAMES: dict[str, bytes] = {name: name.encode() for name in get_args(EventType)}
 
 
 def encode_event(event: Event) -> bytes:
     """The SSE frame of `event`: `event: <type>`, `id: <seq>`, `data: <json>`.
 
-    The JSON is written on one line (line breaks inside strings are escaped).
+    The JSON is written on one line (line breaks inside strings are escaped), so
+    the frame needs no splitting: this is [format_frame][langgraph_sse.sse.format_frame]
+    without its line-break scan, on the per-token path.
 
     Raises:
         SerializationError: the event's payload cannot be turned into JSON.
     """
-    return format_frame(dumps(event), event=event.type, id=event.seq)
+    return b"event: %b\nid: %d\ndata: %b\n\n" % (_NAMES[event.type], event.seq, dumps(event))
 
 
 class JSONFormat:

@@ -1,0 +1,87 @@
+"""Run: one task per run, frames handed to the reader, bursts coalesced."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+
+from langgraph_sse import CustomEvent, DoneEvent, ErrorEvent, Event, Run, encode_event
+
+
+def frame(seq: int) -> bytes:
+    return encode_event(CustomEvent(seq=seq, data=seq))
+
+
+async def burst(count: int, pause: float = 0.0) -> AsyncIterator[Event]:
+    for seq in range(count):
+        yield CustomEvent(seq=seq, data=seq)
+        await asyncio.sleep(pause)
+
+
+async def collect(run: Run, flush_interval: float) -> list[bytes]:
+    return [chunk async for chunk in run.chunks(flush_interval)]
+
+
+async def test_a_burst_is_coalesced_after_the_first_two_writes() -> None:
+    run = Run(burst(50), encode_event, run_id="r")
+    chunks = await collect(run, flush_interval=0.05)
+    assert b"".join(chunks) == b"".join(frame(i) for i in range(50))
+    assert chunks[0] == frame(0) and chunks[1] == frame(1)  # never delayed
+    assert len(chunks) <= 4  # the other 48 frames share one or two writes
+
+
+async def test_frames_after_a_pause_are_written_at_once() -> None:
+    run = Run(burst(5, pause=0.03), encode_event, run_id="r")
+    loop = asyncio.get_running_loop()
+    started = loop.time()
+    chunks = await collect(run, flush_interval=0.01)
+    assert chunks == [frame(i) for i in range(5)]  # one write each: no burst to wait for
+    assert loop.time() - started < 5 * 0.03 + 0.1
+
+
+async def test_without_interval_frames_go_out_as_soon_as_the_reader_runs() -> None:
+    run = Run(burst(20), encode_event, run_id="r")
+    chunks = await collect(run, flush_interval=0.0)
+    assert b"".join(chunks) == b"".join(frame(i) for i in range(20))
+    assert len(chunks) >= 10  # the burst yields to the loop between frames
+
+
+async def test_an_event_that_cannot_be_encoded_ends_the_run_with_error_and_done() -> None:
+    async def events() -> AsyncIterator[Event]:
+        yield CustomEvent(seq=0, data="fine")
+        yield CustomEvent(seq=1, data=object())
+        yield CustomEvent(seq=2, data="never sent")
+
+    run = Run(events(), encode_event, run_id="r")
+    wire = b"".join(await collect(run, 0.0))
+    error = ErrorEvent(
+        seq=1, error="SerializationError", message="Object of type object is not JSON serializable"
+    )
+    assert wire == b"".join(
+        [
+            encode_event(CustomEvent(seq=0, data="fine")),
+            encode_event(error),
+            encode_event(DoneEvent(seq=2, status="error")),
+        ]
+    )
+
+
+async def test_cancel_stops_the_source() -> None:
+    closed = asyncio.Event()
+
+    async def endless() -> AsyncIterator[Event]:
+        seq = 0
+        try:
+            while True:
+                yield CustomEvent(seq=seq, data=seq)
+                seq += 1
+                await asyncio.sleep(0.001)
+        finally:
+            closed.set()
+
+    run = Run(endless(), encode_event, run_id="r")
+    async for _ in run.chunks():
+        break
+    run.cancel()
+    await asyncio.wait_for(run.wait(), 1)
+    assert run.finished and closed.is_set()

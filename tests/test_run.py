@@ -85,3 +85,14 @@ async def test_cancel_stops_the_source() -> None:
     run.cancel()
     await asyncio.wait_for(run.wait(), 1)
     assert run.finished and closed.is_set()
+
+
+async def test_the_end_of_a_run_is_not_held_back() -> None:
+    # A burst that ends: its last frames go out as soon as the run finishes,
+    # not when the (long) flush interval runs out.
+    run = Run(burst(10), encode_event, run_id="r")
+    loop = asyncio.get_running_loop()
+    started = loop.time()
+    chunks = await collect(run, flush_interval=5.0)
+    assert b"".join(chunks) == b"".join(frame(i) for i in range(10))
+    assert loop.time() - started < 1.0

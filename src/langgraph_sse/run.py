@@ -44,7 +44,8 @@ class Run:
     def __init__(self, events: AsyncIterator[Event], encode: Encoder, *, run_id: str) -> None:
         self.run_id = run_id
         self._frames: list[bytes] = []
-        self._waiter: asyncio.Future[None] | None = None
+        self._frame_waiter: asyncio.Future[None] | None = None  # woken by a frame or the end
+        self._end_waiter: asyncio.Future[None] | None = None  # woken by the end only
         self._finished = False
         self._task = asyncio.get_running_loop().create_task(
             self._pump(events, encode), name=f"langgraph-sse run {run_id}"
@@ -71,19 +72,16 @@ class Run:
             push(encode(DoneEvent(seq=sent + 2, status="error")))
         finally:
             self._finished = True
-            self._wake()
+            _release(self._frame_waiter)
+            _release(self._end_waiter)
 
     def _push(self, frame: bytes) -> None:
         if frame:
             self._frames.append(frame)
-            self._wake()
-
-    def _wake(self) -> None:
-        waiter = self._waiter
-        if waiter is not None:
-            self._waiter = None
-            if not waiter.done():
-                waiter.set_result(None)
+            waiter = self._frame_waiter
+            if waiter is not None:
+                self._frame_waiter = None
+                _release(waiter)
 
     async def chunks(self, flush_interval: float = 0.0) -> AsyncIterator[bytes]:
         """Yield the run's bytes as they come, all pending frames in one piece.
@@ -92,7 +90,7 @@ class Run:
             flush_interval: Seconds a frame may wait for others to share its write,
                 counted from the previous write; a frame after a longer pause is
                 yielded at once. The first two writes (the run's `metadata` and the
-                graph's first output) are never delayed.
+                graph's first output) and the run's last frames are never delayed.
                 0 yields whatever is pending as soon as the reader runs.
         """
         frames = self._frames
@@ -101,10 +99,14 @@ class Run:
         last_write = 0.0
         while True:
             if frames:
-                if writes > 1 and flush_interval:  # never delay the first two writes
+                if writes > 1 and flush_interval and not self._finished:
                     wait = last_write + flush_interval - loop.time()
-                    if wait > 0:
-                        await asyncio.sleep(wait)  # a burst: let it pile up
+                    if wait > 0:  # a burst: let it pile up, unless the run ends
+                        waiter = self._end_waiter = loop.create_future()
+                        timer = loop.call_later(wait, _release, waiter)
+                        await waiter
+                        timer.cancel()
+                        self._end_waiter = None
                 chunk = frames[0] if len(frames) == 1 else b"".join(frames)
                 frames.clear()
                 yield chunk
@@ -113,7 +115,7 @@ class Run:
             elif self._finished:
                 return
             else:
-                waiter = self._waiter = loop.create_future()
+                waiter = self._frame_waiter = loop.create_future()
                 await waiter
 
     def add_done_callback(self, callback: Callable[[Run], object]) -> None:
@@ -127,3 +129,8 @@ class Run:
     async def wait(self) -> None:
         """Wait until the run's task has ended (normally, by error or cancelled)."""
         await asyncio.wait((self._task,))
+
+
+def _release(waiter: asyncio.Future[None] | None) -> None:
+    if waiter is not None and not waiter.done():
+        waiter.set_result(None)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 from typing import Any
 
@@ -379,3 +380,14 @@ async def test_event_source_reconnect_does_not_run_the_graph_again(adapter: str)
         assert again.status_code == 204 and again.content == b""
         state = (await client.get("/threads/r1/state")).json()
     assert [m["content"] for m in state["values"]["messages"]] == ["hi", "only once"]
+
+
+async def test_head_request_runs_nothing(adapter: str) -> None:
+    probe = graphs.LoopProbe()
+    app = mount(adapter, graphs.endless_graph(probe))
+    async with asgi_client(app) as client:
+        response = await client.head("/stream", params={"message": "hi"})
+        assert response.status_code in (200, 405)
+        assert response.content == b""
+    await asyncio.sleep(0.05)
+    assert not probe.started.is_set()

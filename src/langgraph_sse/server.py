@@ -35,7 +35,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
-from langgraph_sse.events import DoneEvent, ErrorEvent, InterruptEvent, ValuesEvent
+from langgraph_sse.events import DoneEvent, ErrorEvent, Event, InterruptEvent, ValuesEvent
 from langgraph_sse.formats import JSONFormat, WireFormat
 from langgraph_sse.run import Run
 from langgraph_sse.schemas import HistoryQuery, RunRequest, StreamRequest, ThreadId
@@ -222,8 +222,9 @@ class GraphServer:
     async def stream(self, body: StreamRequest) -> Response:
         """Start a run and answer its events as a `text/event-stream`.
 
-        The run gets its own task. If the client goes away the task is cancelled
-        (which cancels the graph's nodes) and the response ends.
+        The run starts when the response starts sending (a `HEAD` request or a
+        response that is never sent runs nothing) and gets its own task. If the
+        client goes away the task is cancelled, which cancels the graph's nodes.
 
         Raises:
             HTTPError: the thread cannot take the run (see [prepare][langgraph_sse.server.GraphServer.prepare]).
@@ -238,11 +239,8 @@ class GraphServer:
             subgraphs=self.subgraphs if body.subgraphs is None else body.subgraphs,
             run_id=run_id,
         )
-        run = Run(events, self.wire_format.encoder(), run_id=run_id)
-        self._runs.add(run)
-        run.add_done_callback(self._runs.discard)
         return event_stream_response(
-            self._send(run),
+            self._send(events, run_id),
             ping_interval=self.ping_interval,
             headers={"X-Run-Id": run_id, "X-Thread-Id": thread_id},
         )
@@ -262,7 +260,10 @@ class GraphServer:
             return Response(status_code=204)
         return await self.stream(self.read_stream_query(request.query_params))
 
-    async def _send(self, run: Run) -> AsyncIterator[bytes]:
+    async def _send(self, events: AsyncIterator[Event], run_id: str) -> AsyncIterator[bytes]:
+        run = Run(events, self.wire_format.encoder(), run_id=run_id)
+        self._runs.add(run)
+        run.add_done_callback(self._runs.discard)
         try:
             async for chunk in run.chunks(self.flush_interval):
                 yield chunk

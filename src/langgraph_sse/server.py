@@ -19,10 +19,12 @@ Endpoints (relative to where they are mounted):
 
 from __future__ import annotations
 
+import functools
 import logging
 import uuid
-from collections.abc import AsyncIterator, Mapping, Sequence
-from typing import Any, TypedDict, TypeVar
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from typing import Any, ParamSpec, TypedDict, TypeVar
 
 import anyio
 import orjson
@@ -44,11 +46,12 @@ from langgraph_sse.sse import event_stream_response
 from langgraph_sse.stream import StreamMode, normalize_stream_mode, stream_events
 from langgraph_sse.threads import has_checkpointer, snapshot_to_dict, thread_config
 
-__all__ = ["GraphServer", "HTTPError", "JSONResponse", "ServerOptions"]
+__all__ = ["GraphServer", "HTTPError", "JSONResponse", "ServerOptions", "answer_http_errors"]
 
 logger = logging.getLogger("langgraph_sse")
 
 ModelT = TypeVar("ModelT", bound=BaseModel)
+P = ParamSpec("P")
 
 _THREAD_ID: TypeAdapter[str] = TypeAdapter(ThreadId)
 
@@ -101,6 +104,23 @@ class ServerOptions(TypedDict, total=False):
     wire_format: WireFormat | None
     cancel_timeout: float
     flush_interval: float
+
+
+def answer_http_errors(
+    endpoint: Callable[P, Awaitable[Response]],
+) -> Callable[P, Awaitable[Response]]:
+    """Wrap an endpoint so that an [HTTPError][langgraph_sse.server.HTTPError] it raises
+    becomes its JSON error response. The wrapper keeps the endpoint's signature
+    (FastAPI reads it)."""
+
+    @functools.wraps(endpoint)
+    async def wrapper(*args: P.args, **kwargs: P.kwargs) -> Response:
+        try:
+            return await endpoint(*args, **kwargs)
+        except HTTPError as exc:
+            return exc.response()
+
+    return wrapper
 
 
 class GraphServer:
@@ -159,10 +179,8 @@ class GraphServer:
             HTTPError: 422 naming each invalid field (or the JSON error).
         """
         body = await request.body()
-        try:
+        with _invalid_as_422("body"):
             return model.model_validate_json(body)
-        except ValidationError as exc:
-            raise HTTPError.from_validation(exc, "body") from None
 
     @staticmethod
     def read_stream_query(query: Mapping[str, Any]) -> StreamRequest:
@@ -198,10 +216,8 @@ class GraphServer:
             data["subgraphs"] = {"true": True, "1": True, "false": False, "0": False}.get(
                 flag, flag
             )
-        try:
+        with _invalid_as_422("query"):
             return StreamRequest.model_validate(data)
-        except ValidationError as exc:
-            raise HTTPError.from_validation(exc, "query") from None
 
     @staticmethod
     def read_history_query(query: Mapping[str, Any]) -> HistoryQuery:
@@ -210,12 +226,10 @@ class GraphServer:
         Raises:
             HTTPError: 422 naming each invalid parameter.
         """
-        try:
+        with _invalid_as_422("query"):
             return HistoryQuery.model_validate(
                 {k: query[k] for k in ("limit", "before") if k in query}
             )
-        except ValidationError as exc:
-            raise HTTPError.from_validation(exc, "query") from None
 
     # -- runs -----------------------------------------------------------------
 
@@ -406,42 +420,40 @@ class GraphServer:
             Route("/healthz", self._healthz_endpoint, methods=["GET"], name="healthz"),
         ]
 
+    @answer_http_errors
     async def _stream_endpoint(self, request: Request) -> Response:
-        try:
-            if request.method == "POST":
-                return await self.stream(await self.read_body(request, StreamRequest))
-            return await self.stream_get(request)
-        except HTTPError as exc:
-            return exc.response()
+        if request.method == "POST":
+            return await self.stream(await self.read_body(request, StreamRequest))
+        return await self.stream_get(request)
 
+    @answer_http_errors
     async def _invoke_endpoint(self, request: Request) -> Response:
-        try:
-            return await self.invoke(await self.read_body(request, RunRequest))
-        except HTTPError as exc:
-            return exc.response()
+        return await self.invoke(await self.read_body(request, RunRequest))
 
+    @answer_http_errors
     async def _state_endpoint(self, request: Request) -> Response:
-        try:
-            return await self.thread_state(request.path_params["thread_id"])
-        except HTTPError as exc:
-            return exc.response()
+        return await self.thread_state(request.path_params["thread_id"])
 
+    @answer_http_errors
     async def _history_endpoint(self, request: Request) -> Response:
-        try:
-            query = self.read_history_query(request.query_params)
-            return await self.thread_history(request.path_params["thread_id"], query)
-        except HTTPError as exc:
-            return exc.response()
+        query = self.read_history_query(request.query_params)
+        return await self.thread_history(request.path_params["thread_id"], query)
 
     async def _healthz_endpoint(self, request: Request) -> Response:
         return self.healthz()
 
 
 def _check_thread_id(thread_id: str) -> None:
-    try:
+    with _invalid_as_422("path", "thread_id"):
         _THREAD_ID.validate_python(thread_id)
+
+
+@contextmanager
+def _invalid_as_422(*where: str) -> Iterator[None]:
+    try:
+        yield
     except ValidationError as exc:
-        raise HTTPError.from_validation(exc, "path", "thread_id") from None
+        raise HTTPError.from_validation(exc, *where) from None
 
 
 def _get_list(query: Mapping[str, Any], name: str) -> list[str]:

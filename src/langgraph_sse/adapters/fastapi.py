@@ -25,7 +25,7 @@ from langgraph_sse.schemas import (
     ThreadHistory,
     ThreadState,
 )
-from langgraph_sse.server import GraphServer, HTTPError, ServerOptions
+from langgraph_sse.server import GraphServer, ServerOptions, answer_http_errors
 
 __all__ = ["make_router"]
 
@@ -80,11 +80,9 @@ def make_router(
         dependencies=guarded,
         summary="Run the graph and stream its events",
     )
+    @answer_http_errors
     async def stream(body: Annotated[StreamRequest, Body()]) -> Response:
-        try:
-            return await server.stream(body)
-        except HTTPError as exc:
-            return exc.response()
+        return await server.stream(body)
 
     @router.get(
         "/stream",
@@ -92,6 +90,7 @@ def make_router(
         dependencies=guarded,
         summary="Stream a run (for EventSource)",
     )
+    @answer_http_errors
     async def stream_get(
         request: Request,
         thread_id: Annotated[str | None, Query(description="The thread to run on.")] = None,
@@ -105,10 +104,7 @@ def make_router(
     ) -> Response:
         # The parameters above document the endpoint; the server reads them
         # itself so every adapter validates GET /stream the same way.
-        try:
-            return await server.stream_get(request)
-        except HTTPError as exc:
-            return exc.response()
+        return await server.stream_get(request)
 
     @router.post(
         "/invoke",
@@ -120,11 +116,9 @@ def make_router(
         },
         summary="Run the graph to the end",
     )
+    @answer_http_errors
     async def invoke(body: Annotated[RunRequest, Body()]) -> Response:
-        try:
-            return await server.invoke(body)
-        except HTTPError as exc:
-            return exc.response()
+        return await server.invoke(body)
 
     @router.get(
         "/threads/{thread_id}/state",
@@ -133,11 +127,9 @@ def make_router(
         responses=_THREAD_RESPONSES,
         summary="A thread's current state",
     )
+    @answer_http_errors
     async def thread_state(thread_id: ThreadIdPath) -> Response:
-        try:
-            return await server.thread_state(thread_id)
-        except HTTPError as exc:
-            return exc.response()
+        return await server.thread_state(thread_id)
 
     @router.get(
         "/threads/{thread_id}/history",
@@ -146,13 +138,11 @@ def make_router(
         responses=_THREAD_RESPONSES,
         summary="A thread's checkpoints, newest first",
     )
+    @answer_http_errors
     async def thread_history(
         thread_id: ThreadIdPath, query: Annotated[HistoryQuery, Query()]
     ) -> Response:
-        try:
-            return await server.thread_history(thread_id, query)
-        except HTTPError as exc:
-            return exc.response()
+        return await server.thread_history(thread_id, query)
 
     @router.get("/healthz", response_model=Health, summary="Liveness")
     async def healthz() -> Response:

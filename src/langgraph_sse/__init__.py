@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from langgraph_sse.adapters.asgi import make_asgi_app
 from langgraph_sse.adapters.starlette import make_routes
+from langgraph_sse.auth import Auth, AuthError, Principal, api_key_auth, bearer_auth, jwt_verifier
 from langgraph_sse.events import (
     BaseEvent,
     CheckpointEvent,
@@ -33,7 +34,11 @@ from langgraph_sse.events import (
     ValuesEvent,
     event_adapter,
 )
+from langgraph_sse.exceptions import HTTPError
 from langgraph_sse.formats import Encoder, JSONFormat, WireFormat, encode_event
+from langgraph_sse.limits import Limits
+from langgraph_sse.ownership import PRIVATE_THREADS, ThreadOwnership
+from langgraph_sse.responses import JSONResponse
 from langgraph_sse.run import Run
 from langgraph_sse.schemas import (
     CommandRequest,
@@ -44,7 +49,7 @@ from langgraph_sse.schemas import (
     ThreadState,
 )
 from langgraph_sse.serialize import SerializationError, dumps, to_jsonable
-from langgraph_sse.server import GraphServer, HTTPError, JSONResponse, ServerOptions
+from langgraph_sse.server import GraphServer, ServerOptions
 from langgraph_sse.sse import event_stream_response, format_frame
 from langgraph_sse.stream import STREAM_MODES, StreamMode, normalize_stream_mode, stream_events
 
@@ -54,7 +59,10 @@ if TYPE_CHECKING:
 __version__ = "0.1.0"
 
 __all__ = [
+    "PRIVATE_THREADS",
     "STREAM_MODES",
+    "Auth",
+    "AuthError",
     "BaseEvent",
     "CheckpointEvent",
     "CommandRequest",
@@ -70,10 +78,12 @@ __all__ = [
     "InvokeResponse",
     "JSONFormat",
     "JSONResponse",
+    "Limits",
     "MessageEvent",
     "MetadataEvent",
     "NodeEndEvent",
     "NodeStartEvent",
+    "Principal",
     "ReasoningEvent",
     "Run",
     "RunRequest",
@@ -83,17 +93,21 @@ __all__ = [
     "StreamMode",
     "StreamRequest",
     "ThreadHistory",
+    "ThreadOwnership",
     "ThreadState",
     "TokenEvent",
     "ToolCallChunkEvent",
     "UpdatesEvent",
     "ValuesEvent",
     "WireFormat",
+    "api_key_auth",
+    "bearer_auth",
     "dumps",
     "encode_event",
     "event_adapter",
     "event_stream_response",
     "format_frame",
+    "jwt_verifier",
     "make_asgi_app",
     "make_router",
     "make_routes",

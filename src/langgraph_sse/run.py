@@ -39,16 +39,33 @@ class Run:
         events: The run's events, usually from [stream_events][langgraph_sse.stream.stream_events].
         encode: Turns each event into frame bytes.
         run_id: Names the run's task, for logs.
+        timeout: Longest the run may take, in seconds; then it is cancelled and
+            ends with an `error` event of type `timeout` and `done`. None: no limit.
     """
 
-    def __init__(self, events: AsyncIterator[Event], encode: Encoder, *, run_id: str) -> None:
+    def __init__(
+        self,
+        events: AsyncIterator[Event],
+        encode: Encoder,
+        *,
+        run_id: str,
+        timeout: float | None = None,
+    ) -> None:
         self.run_id = run_id
+        self.events = 0
+        """How many events the run has produced."""
+        self.outcome: str = "running"
+        """How the run ended: the `done` status (`success`, `interrupted`, `error`),
+        `timeout`, or `cancelled`; `running` until then."""
+        loop = asyncio.get_running_loop()
+        self.started_at = loop.time()
+        self.ended_at: float | None = None
         self._frames: list[bytes] = []
         self._frame_waiter: asyncio.Future[None] | None = None  # woken by a frame or the end
         self._end_waiter: asyncio.Future[None] | None = None  # woken by the end only
         self._finished = False
-        self._task = asyncio.get_running_loop().create_task(
-            self._pump(events, encode), name=f"langgraph-sse run {run_id}"
+        self._task = loop.create_task(
+            self._pump(events, encode, timeout), name=f"langgraph-sse run {run_id}"
         )
 
     @property
@@ -56,21 +73,38 @@ class Run:
         """True once the run produced its last frame (or was cancelled)."""
         return self._finished
 
-    async def _pump(self, events: AsyncIterator[Event], encode: Encoder) -> None:
+    async def _pump(
+        self, events: AsyncIterator[Event], encode: Encoder, timeout: float | None
+    ) -> None:
         push = self._push
-        sent = -1  # seq of the last event encoded
+        count = 0
+        last: Event | None = None
         try:
-            async with aclosing(events):  # type: ignore[type-var]
-                async for event in events:
-                    push(encode(event))
-                    sent = event.seq
+            async with asyncio.timeout(timeout) as deadline, aclosing(events):  # type: ignore[type-var]
+                async for last in events:
+                    push(encode(last))
+                    count += 1
+            self.outcome = last.status if isinstance(last, DoneEvent) else "success"
+        except TimeoutError:
+            if not deadline.expired():
+                raise
+            self.outcome = "timeout"
+            message = f"The run took longer than {timeout:g} s and was stopped"
+            push(encode(ErrorEvent(seq=count, error="timeout", message=message)))
+            push(encode(DoneEvent(seq=count + 1, status="error")))
+        except asyncio.CancelledError:
+            self.outcome = "cancelled"
+            raise
         except Exception as exc:
             # An event that cannot be encoded (or a bug): end the stream cleanly;
             # leaving the `async with` has already stopped the graph.
             logger.warning("run %s stopped: %s: %s", self.run_id, type(exc).__name__, exc)
-            push(encode(ErrorEvent(seq=sent + 1, error=type(exc).__name__, message=str(exc))))
-            push(encode(DoneEvent(seq=sent + 2, status="error")))
+            self.outcome = "error"
+            push(encode(ErrorEvent(seq=count, error=type(exc).__name__, message=str(exc))))
+            push(encode(DoneEvent(seq=count + 1, status="error")))
         finally:
+            self.events = count
+            self.ended_at = asyncio.get_running_loop().time()
             self._finished = True
             _release(self._frame_waiter)
             _release(self._end_waiter)

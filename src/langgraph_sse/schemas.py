@@ -26,6 +26,7 @@ from langgraph_sse.events import RunStatus
 from langgraph_sse.stream import STREAM_MODES, StreamMode
 
 __all__ = [
+    "ClientConfig",
     "CommandRequest",
     "ErrorInfo",
     "ErrorResponse",
@@ -70,6 +71,23 @@ class CommandRequest(BaseModel):
     update: dict[str, Any] | None = Field(None, description="State update applied before resuming.")
 
 
+class ClientConfig(BaseModel):
+    """The parts of a run's `RunnableConfig` a client may send.
+
+    Which of them are accepted is up to the server's
+    [Limits][langgraph_sse.limits.Limits] (none by default); anything else,
+    callbacks included, is refused.
+    """
+
+    model_config = ConfigDict(extra="forbid")
+
+    configurable: dict[str, Any] | None = None
+    recursion_limit: Annotated[int, Field(ge=1, le=10_000)] | None = None
+    tags: list[StrictStr] | None = None
+    metadata: dict[str, Any] | None = None
+    run_name: StrictStr | None = None
+
+
 class RunRequest(BaseModel):
     """What to run: a thread and exactly one of `input`, `message` or `command`."""
 
@@ -83,6 +101,9 @@ class RunRequest(BaseModel):
         None, description='Shortcut for `{"messages": [{"role": "user", "content": message}]}`.'
     )
     command: CommandRequest | None = Field(None, description="Resume an interrupted thread.")
+    config: ClientConfig | None = Field(
+        None, description="Config keys the server allows clients to set (none by default)."
+    )
 
     @model_validator(mode="after")
     def _exactly_one_input(self) -> RunRequest:

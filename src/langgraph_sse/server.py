@@ -1,8 +1,9 @@
 """The HTTP logic every adapter shares.
 
-[GraphServer][langgraph_sse.server.GraphServer] serves one compiled graph: it validates requests, starts
-runs, builds the streaming and JSON responses and reads thread state. It speaks
-Starlette's `Request`/`Response` (which FastAPI uses too); the adapters in
+[GraphServer][langgraph_sse.server.GraphServer] serves one compiled graph: it
+authenticates and validates requests, enforces thread ownership and limits,
+starts runs, builds the streaming and JSON responses and reads thread state. It
+speaks Starlette's `Request`/`Response` (which FastAPI uses too); the adapters in
 [langgraph_sse.adapters][] only mount its endpoints.
 
 Endpoints (relative to where they are mounted):
@@ -14,84 +15,50 @@ Endpoints (relative to where they are mounted):
 | `POST /invoke` | run to the end, answer the output (`InvokeResponse`) |
 | `GET /threads/{thread_id}/state` | the thread's current state (`ThreadState`) |
 | `GET /threads/{thread_id}/history` | its checkpoints, newest first (`ThreadHistory`) |
-| `GET /healthz` | `{"status": "ok"}` |
+| `GET /healthz` | `{"status": "ok"}`, the one endpoint that needs no credentials |
 """
 
 from __future__ import annotations
 
-import functools
+import asyncio
 import logging
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
-from typing import Any, ParamSpec, TypedDict, TypeVar
+from collections import Counter
+from collections.abc import AsyncIterator, Callable, Sequence
+from typing import Any, TypedDict
 
 import anyio
-import orjson
 from langchain_core.messages import HumanMessage
 from langchain_core.runnables import RunnableConfig
 from langgraph.pregel import Pregel
 from langgraph.types import Command
-from pydantic import BaseModel, TypeAdapter, ValidationError
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
+from langgraph_sse.auth import Auth, AuthError, Principal
 from langgraph_sse.events import DoneEvent, ErrorEvent, Event, InterruptEvent, ValuesEvent
+from langgraph_sse.exceptions import HTTPError, answer_http_errors
 from langgraph_sse.formats import JSONFormat, WireFormat
+from langgraph_sse.limits import Limits
+from langgraph_sse.ownership import PRIVATE_THREADS, ThreadOwnership
+from langgraph_sse.parsing import (
+    check_limits,
+    check_thread_id,
+    read_body,
+    read_history_query,
+    read_stream_query,
+)
+from langgraph_sse.responses import JSONResponse
 from langgraph_sse.run import Run
-from langgraph_sse.schemas import HistoryQuery, RunRequest, StreamRequest, ThreadId
-from langgraph_sse.serialize import dumps
-from langgraph_sse.sse import event_stream_response
+from langgraph_sse.schemas import HistoryQuery, RunRequest, StreamRequest
+from langgraph_sse.sse import SSE_HEADERS, event_stream_response
 from langgraph_sse.stream import StreamMode, normalize_stream_mode, stream_events
 from langgraph_sse.threads import has_checkpointer, snapshot_to_dict, thread_config
 
-__all__ = ["GraphServer", "HTTPError", "JSONResponse", "ServerOptions", "answer_http_errors"]
+__all__ = ["GraphServer", "ServerOptions"]
 
 logger = logging.getLogger("langgraph_sse")
-
-ModelT = TypeVar("ModelT", bound=BaseModel)
-P = ParamSpec("P")
-
-_THREAD_ID: TypeAdapter[str] = TypeAdapter(ThreadId)
-
-
-class JSONResponse(Response):
-    """A JSON response written with [dumps][langgraph_sse.serialize.dumps].
-
-    Unlike Starlette's, it writes LangChain messages, pydantic models, dataclasses,
-    datetimes and the rest of what a graph state holds.
-    """
-
-    media_type = "application/json"
-
-    def render(self, content: Any) -> bytes:
-        return dumps(content)
-
-
-class HTTPError(Exception):
-    """A request that cannot be served; becomes a JSON `{"detail": ...}` response."""
-
-    def __init__(self, status_code: int, detail: Any) -> None:
-        super().__init__(detail)
-        self.status_code = status_code
-        self.detail = detail
-
-    def response(self) -> JSONResponse:
-        """The JSON error response."""
-        return JSONResponse({"detail": self.detail}, status_code=self.status_code)
-
-    @classmethod
-    def from_validation(cls, exc: ValidationError, *where: str) -> HTTPError:
-        """A 422 naming each invalid field, shaped like FastAPI's validation errors.
-
-        `where` prefixes each error's `loc` (e.g. `"body"` or `"query"`).
-        """
-        errors = [
-            {"type": e["type"], "loc": [*where, *e["loc"]], "msg": e["msg"]}
-            for e in exc.errors(include_url=False)
-        ]
-        return cls(422, errors)
 
 
 class ServerOptions(TypedDict, total=False):
@@ -100,27 +67,13 @@ class ServerOptions(TypedDict, total=False):
     stream_mode: StreamMode | Sequence[StreamMode]
     subgraphs: bool
     config: RunnableConfig | None
+    auth: Auth | None
+    ownership: ThreadOwnership | None
+    limits: Limits | None
     ping_interval: float
     wire_format: WireFormat | None
     cancel_timeout: float
     flush_interval: float
-
-
-def answer_http_errors(
-    endpoint: Callable[P, Awaitable[Response]],
-) -> Callable[P, Awaitable[Response]]:
-    """Wrap an endpoint so that an [HTTPError][langgraph_sse.server.HTTPError] it raises
-    becomes its JSON error response. The wrapper keeps the endpoint's signature
-    (FastAPI reads it)."""
-
-    @functools.wraps(endpoint)
-    async def wrapper(*args: P.args, **kwargs: P.kwargs) -> Response:
-        try:
-            return await endpoint(*args, **kwargs)
-        except HTTPError as exc:
-            return exc.response()
-
-    return wrapper
 
 
 class GraphServer:
@@ -132,7 +85,17 @@ class GraphServer:
         subgraphs: Whether to stream from subgraphs when a request does not say.
         config: Base `RunnableConfig` of every run (e.g. `recursion_limit`);
             the thread id is set per request.
-        ping_interval: Seconds between SSE keep-alive comments (0 disables them).
+        auth: Who may call: an async `(request) -> Principal | None`, such as
+            [api_key_auth][langgraph_sse.auth.api_key_auth] or
+            [bearer_auth][langgraph_sse.auth.bearer_auth]. Every endpoint but
+            `/healthz` then needs credentials (401 without). None: open.
+        ownership: With `auth`, who may use a thread. By default a thread is
+            private to the principal that created it: to anyone else it does not
+            exist (404). None shares every thread between all principals.
+        limits: Body size, message length, stream modes, client config keys, run
+            time and concurrent streams; see [Limits][langgraph_sse.limits.Limits].
+        ping_interval: Seconds between SSE keep-alive comments (0 disables them);
+            keep it well under your proxies' read timeouts (often 60 s).
         wire_format: How events become bytes; [JSONFormat][langgraph_sse.formats.JSONFormat]
             by default.
         cancel_timeout: Seconds to wait, after a client left, for the cancelled run
@@ -149,6 +112,9 @@ class GraphServer:
         stream_mode: StreamMode | Sequence[StreamMode] = "messages",
         subgraphs: bool = False,
         config: RunnableConfig | None = None,
+        auth: Auth | None = None,
+        ownership: ThreadOwnership | None = PRIVATE_THREADS,
+        limits: Limits | None = None,
         ping_interval: float = 15.0,
         wire_format: WireFormat | None = None,
         cancel_timeout: float = 5.0,
@@ -158,144 +124,172 @@ class GraphServer:
         self.stream_mode = normalize_stream_mode(stream_mode)
         self.subgraphs = subgraphs
         self.config: RunnableConfig = config or {}
+        self.auth = auth
+        self.ownership = ownership
+        self.limits = limits or Limits()
         self.ping_interval = ping_interval
         self.wire_format: WireFormat = wire_format or JSONFormat()
         self.cancel_timeout = cancel_timeout
         self.flush_interval = flush_interval
         self._runs: set[Run] = set()
+        self._open_streams: Counter[str] = Counter()
 
     @property
     def active_runs(self) -> int:
         """How many runs are still going."""
         return len(self._runs)
 
-    # -- reading requests -----------------------------------------------------
+    # -- who is calling -------------------------------------------------------
 
-    @staticmethod
-    async def read_body(request: Request, model: type[ModelT]) -> ModelT:
-        """Validate the request's JSON body as `model`.
-
-        Raises:
-            HTTPError: 422 naming each invalid field (or the JSON error).
-        """
-        body = await request.body()
-        with _invalid_as_422("body"):
-            return model.model_validate_json(body)
-
-    @staticmethod
-    def read_stream_query(query: Mapping[str, Any]) -> StreamRequest:
-        """Build a [StreamRequest][langgraph_sse.schemas.StreamRequest] from `GET /stream` query parameters.
-
-        `input` and `command` are JSON text; `stream_mode` may repeat or be
-        comma-separated; `subgraphs` is `true`/`false` (or `1`/`0`).
-        Unknown parameters are ignored (browsers and proxies add their own).
+    async def authenticate(self, request: Request) -> Principal | None:
+        """The principal making `request`; None when the server has no `auth`.
 
         Raises:
-            HTTPError: 422 naming each invalid parameter.
+            HTTPError: 401 (or the auth's own status) when the request is refused.
         """
-        data: dict[str, Any] = {}
-        for name in ("thread_id", "message"):
-            if name in query:
-                data[name] = query[name]
-        for name in ("input", "command"):
-            if name in query:
-                try:
-                    data[name] = orjson.loads(query[name])
-                except orjson.JSONDecodeError as exc:
-                    msg = f"Invalid JSON: {exc}"
-                    raise HTTPError(
-                        422, [{"type": "json_invalid", "loc": ["query", name], "msg": msg}]
-                    ) from None
-        modes = _get_list(query, "stream_mode")
-        if modes:
-            data["stream_mode"] = [
-                m.strip() for value in modes for m in value.split(",") if m.strip()
-            ]
-        if "subgraphs" in query:
-            flag = query["subgraphs"].lower()
-            data["subgraphs"] = {"true": True, "1": True, "false": False, "0": False}.get(
-                flag, flag
-            )
-        with _invalid_as_422("query"):
-            return StreamRequest.model_validate(data)
+        if self.auth is None:
+            return None
+        try:
+            principal = await self.auth(request)
+        except AuthError as exc:
+            raise _refused(exc.status_code, exc.detail) from None
+        if principal is None:
+            raise _refused(401, "Not authenticated")
+        return principal
 
-    @staticmethod
-    def read_history_query(query: Mapping[str, Any]) -> HistoryQuery:
-        """Validate `GET /threads/{id}/history` query parameters.
-
-        Raises:
-            HTTPError: 422 naming each invalid parameter.
-        """
-        with _invalid_as_422("query"):
-            return HistoryQuery.model_validate(
-                {k: query[k] for k in ("limit", "before") if k in query}
-            )
+    async def _check_owner(
+        self, thread_id: str, config: RunnableConfig, principal: Principal | None
+    ) -> None:
+        # Another principal's thread answers exactly like a missing one.
+        if principal is None or self.ownership is None or not has_checkpointer(self.graph):
+            return
+        exists, owner = await self.ownership.owner_of(self.graph.checkpointer, config)  # type: ignore[arg-type]
+        if exists and not self.ownership.allows(principal, owner):
+            raise _not_found(thread_id)
 
     # -- runs -----------------------------------------------------------------
 
-    async def stream(self, body: StreamRequest) -> Response:
+    async def stream(
+        self, request: Request, body: StreamRequest, principal: Principal | None = None
+    ) -> Response:
         """Start a run and answer its events as a `text/event-stream`.
 
-        The run starts when the response starts sending (a `HEAD` request or a
-        response that is never sent runs nothing) and gets its own task. If the
-        client goes away the task is cancelled, which cancels the graph's nodes.
+        The run starts when the response starts sending and gets its own task. If
+        the client goes away the task is cancelled, which cancels the graph's
+        nodes; past `limits.max_run_seconds` it is cancelled and the stream ends
+        with an `error` event of type `timeout`.
 
         Raises:
-            HTTPError: the thread cannot take the run (see [prepare][langgraph_sse.server.GraphServer.prepare]).
+            HTTPError: 422 over a limit, 429 over the concurrent-stream cap, or
+                the errors of [prepare][langgraph_sse.server.GraphServer.prepare].
         """
-        thread_id, config, graph_input = await self.prepare(body)
+        check_limits(body, self.limits)
+        thread_id, config, graph_input = await self.prepare(body, principal)
+        stream_key = _stream_key(request, principal)
+        self._open_stream(stream_key)
         run_id = str(uuid.uuid4())
+        modes = body.stream_mode or self.stream_mode
         events = stream_events(
             self.graph,
             graph_input,
             config,
-            stream_mode=body.stream_mode or self.stream_mode,
+            stream_mode=modes,
             subgraphs=self.subgraphs if body.subgraphs is None else body.subgraphs,
             run_id=run_id,
         )
+        log = {
+            "run_id": run_id,
+            "thread_id": thread_id,
+            "principal": None if principal is None else principal.id,
+            "modes": ",".join(modes),
+        }
         return event_stream_response(
-            self._send(events, run_id),
+            self._send(events, log, stream_key),
             ping_interval=self.ping_interval,
             headers={"X-Run-Id": run_id, "X-Thread-Id": thread_id},
         )
 
-    async def stream_get(self, request: Request) -> Response:
+    async def stream_get(self, request: Request, principal: Principal | None = None) -> Response:
         """`GET /stream`: a run from query parameters, for the browser's `EventSource`.
 
         An `EventSource` reconnects by itself whenever a stream ends, sending the
         `Last-Event-ID` of the last frame it saw. Such a reconnect is answered
         `204 No Content`, which tells the browser to stop, rather than running the
-        graph again with the same input.
+        graph again with the same input. `HEAD` answers the headers and runs nothing.
 
         Raises:
             HTTPError: 422 for invalid parameters, or the errors of [stream][langgraph_sse.server.GraphServer.stream].
         """
         if "last-event-id" in request.headers:
             return Response(status_code=204)
-        return await self.stream(self.read_stream_query(request.query_params))
+        body = read_stream_query(request.query_params)
+        if request.method == "HEAD":
+            return Response(headers=SSE_HEADERS, media_type="text/event-stream")
+        return await self.stream(request, body, principal)
 
-    async def _send(self, events: AsyncIterator[Event], run_id: str) -> AsyncIterator[bytes]:
-        run = Run(events, self.wire_format.encoder(), run_id=run_id)
+    def _open_stream(self, key: str) -> None:
+        cap = self.limits.max_streams_per_principal
+        if cap is not None and self._open_streams[key] >= cap:
+            raise HTTPError(
+                429, f"Too many open streams (at most {cap} at once)", {"Retry-After": "1"}
+            )
+        self._open_streams[key] += 1
+
+    def _close_stream(self, key: str) -> None:
+        self._open_streams[key] -= 1
+        if self._open_streams[key] <= 0:
+            del self._open_streams[key]
+
+    async def _send(
+        self, events: AsyncIterator[Event], log: dict[str, Any], stream_key: str
+    ) -> AsyncIterator[bytes]:
+        run = Run(
+            events,
+            self.wire_format.encoder(),
+            run_id=log["run_id"],
+            timeout=self.limits.max_run_seconds,
+        )
         self._runs.add(run)
-        run.add_done_callback(self._runs.discard)
+        run.add_done_callback(self._finished(log))
         try:
             async for chunk in run.chunks(self.flush_interval):
                 yield chunk
         finally:
+            self._close_stream(stream_key)
             if not run.finished:
                 run.cancel()
                 with anyio.move_on_after(self.cancel_timeout, shield=True):
                     await run.wait()
 
-    async def invoke(self, body: RunRequest) -> Response:
+    def _finished(self, log: dict[str, Any]) -> Callable[[Run], None]:
+        def done(run: Run) -> None:
+            self._runs.discard(run)
+            duration_ms = round(((run.ended_at or run.started_at) - run.started_at) * 1000)
+            fields = {
+                **log,
+                "outcome": run.outcome,
+                "events": run.events,
+                "duration_ms": duration_ms,
+            }
+            logger.info(
+                "run %s",
+                " ".join(f"{key}={value}" for key, value in fields.items()),
+                extra={"langgraph_sse": fields},
+            )
+
+        return done
+
+    async def invoke(self, body: RunRequest, principal: Principal | None = None) -> Response:
         """Run to the end and answer the output, status and pending interrupts.
 
-        A graph error answers 500 with the error's class name and message.
+        A graph error answers 500 with the error's class name and message; a run
+        over `limits.max_run_seconds` is cancelled and answers 504.
 
         Raises:
-            HTTPError: the thread cannot take the run (see [prepare][langgraph_sse.server.GraphServer.prepare]).
+            HTTPError: 422 over a limit, or the errors of [prepare][langgraph_sse.server.GraphServer.prepare].
         """
-        thread_id, config, graph_input = await self.prepare(body)
+        check_limits(body, self.limits)
+        thread_id, config, graph_input = await self.prepare(body, principal)
         run_id = str(uuid.uuid4())
         result: dict[str, Any] = {
             "run_id": run_id,
@@ -305,35 +299,47 @@ class GraphServer:
             "interrupts": [],
             "error": None,
         }
-        async for event in stream_events(
-            self.graph, graph_input, config, stream_mode="values", run_id=run_id
-        ):
-            if isinstance(event, ValuesEvent):
-                result["values"] = event.data
-            elif isinstance(event, InterruptEvent):
-                result["interrupts"].append({"id": event.id, "value": event.value})
-            elif isinstance(event, ErrorEvent):
-                result["error"] = {"error": event.error, "message": event.message}
-            elif isinstance(event, DoneEvent):
-                result["status"] = event.status
+        events = stream_events(self.graph, graph_input, config, stream_mode="values", run_id=run_id)
+        try:
+            async with asyncio.timeout(self.limits.max_run_seconds):
+                async for event in events:
+                    if isinstance(event, ValuesEvent):
+                        result["values"] = event.data
+                    elif isinstance(event, InterruptEvent):
+                        result["interrupts"].append({"id": event.id, "value": event.value})
+                    elif isinstance(event, ErrorEvent):
+                        result["error"] = {"error": event.error, "message": event.message}
+                    elif isinstance(event, DoneEvent):
+                        result["status"] = event.status
+        except TimeoutError:
+            message = f"The run took longer than {self.limits.max_run_seconds:g} s and was stopped"
+            result.update(status="error", error={"error": "timeout", "message": message})
+            return JSONResponse(result, status_code=504)
         return JSONResponse(result, status_code=500 if result["status"] == "error" else 200)
 
-    async def prepare(self, body: RunRequest) -> tuple[str, RunnableConfig, Any]:
+    async def prepare(
+        self, body: RunRequest, principal: Principal | None = None
+    ) -> tuple[str, RunnableConfig, Any]:
         """The thread id, config and graph input of a run request.
 
         Raises:
-            HTTPError: 409 to resume on a graph without checkpointer or a thread
-                with nothing to resume, 404 to resume a thread that does not exist.
+            HTTPError: 404 for another principal's thread, or to resume a thread
+                that does not exist; 409 to resume on a graph without checkpointer
+                or a thread with nothing to resume.
         """
         thread_id = body.thread_id or str(uuid.uuid4())
-        config = thread_config(thread_id, self.config)
+        config = self.config
+        if body.config is not None:  # only keys the limits allow got this far
+            config = _merge_config(config, body.config.model_dump(exclude_unset=True))
+        config = thread_config(thread_id, config)
+        if body.thread_id is not None:
+            await self._check_owner(thread_id, config, principal)
+        if principal is not None and self.ownership is not None:
+            config = self.ownership.stamp(config, principal)
         if body.command is not None:
             await self._check_resumable(thread_id, config)
-            return (
-                thread_id,
-                config,
-                Command(resume=body.command.resume, update=body.command.update),
-            )
+            command: Command[Any] = Command(resume=body.command.resume, update=body.command.update)
+            return thread_id, config, command
         if body.message is not None:
             return thread_id, config, {"messages": [HumanMessage(content=body.message)]}
         return thread_id, config, body.input
@@ -342,7 +348,7 @@ class GraphServer:
         self._require_checkpointer()
         snapshot = await self.graph.aget_state(config)
         if snapshot.created_at is None:
-            raise HTTPError(404, f"Thread {thread_id!r} not found")
+            raise _not_found(thread_id)
         if not snapshot.interrupts:
             raise HTTPError(409, f"Thread {thread_id!r} has no pending interrupt to resume")
 
@@ -356,33 +362,38 @@ class GraphServer:
 
     # -- threads --------------------------------------------------------------
 
-    async def thread_state(self, thread_id: str) -> Response:
+    async def thread_state(self, thread_id: str, principal: Principal | None = None) -> Response:
         """The thread's latest state.
 
         Raises:
-            HTTPError: 409 without a checkpointer, 404 for an unknown thread.
+            HTTPError: 409 without a checkpointer, 404 for an unknown thread or
+                another principal's.
         """
-        _check_thread_id(thread_id)
+        check_thread_id(thread_id)
         self._require_checkpointer()
-        snapshot = await self.graph.aget_state(thread_config(thread_id, self.config))
+        config = thread_config(thread_id, self.config)
+        await self._check_owner(thread_id, config, principal)
+        snapshot = await self.graph.aget_state(config)
         if snapshot.created_at is None:
-            raise HTTPError(404, f"Thread {thread_id!r} not found")
+            raise _not_found(thread_id)
         return JSONResponse(snapshot_to_dict(thread_id, snapshot))
 
-    async def thread_history(self, thread_id: str, query: HistoryQuery) -> Response:
+    async def thread_history(
+        self, thread_id: str, query: HistoryQuery, principal: Principal | None = None
+    ) -> Response:
         """The thread's checkpoints, newest first.
 
         Raises:
-            HTTPError: 409 without a checkpointer, 404 for an unknown thread.
+            HTTPError: 409 without a checkpointer, 404 for an unknown thread or
+                another principal's.
         """
-        _check_thread_id(thread_id)
+        check_thread_id(thread_id)
         self._require_checkpointer()
         config = thread_config(thread_id, self.config)
-        before = (
-            None
-            if query.before is None
-            else thread_config(thread_id, {"configurable": {"checkpoint_id": query.before}})
-        )
+        await self._check_owner(thread_id, config, principal)
+        before = None
+        if query.before is not None:
+            before = thread_config(thread_id, {"configurable": {"checkpoint_id": query.before}})
         checkpoints = [
             snapshot_to_dict(thread_id, snapshot)
             async for snapshot in self.graph.aget_state_history(
@@ -390,7 +401,7 @@ class GraphServer:
             )
         ]
         if not checkpoints and before is None:
-            raise HTTPError(404, f"Thread {thread_id!r} not found")
+            raise _not_found(thread_id)
         return JSONResponse({"thread_id": thread_id, "checkpoints": checkpoints})
 
     @staticmethod
@@ -422,43 +433,53 @@ class GraphServer:
 
     @answer_http_errors
     async def _stream_endpoint(self, request: Request) -> Response:
+        principal = await self.authenticate(request)
         if request.method == "POST":
-            return await self.stream(await self.read_body(request, StreamRequest))
-        return await self.stream_get(request)
+            body = await read_body(request, StreamRequest, self.limits.max_body_bytes)
+            return await self.stream(request, body, principal)
+        return await self.stream_get(request, principal)
 
     @answer_http_errors
     async def _invoke_endpoint(self, request: Request) -> Response:
-        return await self.invoke(await self.read_body(request, RunRequest))
+        principal = await self.authenticate(request)
+        body = await read_body(request, RunRequest, self.limits.max_body_bytes)
+        return await self.invoke(body, principal)
 
     @answer_http_errors
     async def _state_endpoint(self, request: Request) -> Response:
-        return await self.thread_state(request.path_params["thread_id"])
+        principal = await self.authenticate(request)
+        return await self.thread_state(request.path_params["thread_id"], principal)
 
     @answer_http_errors
     async def _history_endpoint(self, request: Request) -> Response:
-        query = self.read_history_query(request.query_params)
-        return await self.thread_history(request.path_params["thread_id"], query)
+        principal = await self.authenticate(request)
+        query = read_history_query(request.query_params)
+        return await self.thread_history(request.path_params["thread_id"], query, principal)
 
     async def _healthz_endpoint(self, request: Request) -> Response:
         return self.healthz()
 
 
-def _check_thread_id(thread_id: str) -> None:
-    with _invalid_as_422("path", "thread_id"):
-        _THREAD_ID.validate_python(thread_id)
+def _refused(status_code: int, detail: str) -> HTTPError:
+    headers = {"WWW-Authenticate": 'Bearer realm="langgraph-sse"'} if status_code == 401 else None
+    return HTTPError(status_code, detail, headers)
 
 
-@contextmanager
-def _invalid_as_422(*where: str) -> Iterator[None]:
-    try:
-        yield
-    except ValidationError as exc:
-        raise HTTPError.from_validation(exc, *where) from None
+def _not_found(thread_id: str) -> HTTPError:
+    return HTTPError(404, f"Thread {thread_id!r} not found")
 
 
-def _get_list(query: Mapping[str, Any], name: str) -> list[str]:
-    getlist = getattr(query, "getlist", None)
-    if getlist is not None:
-        return list(getlist(name))
-    value = query.get(name)
-    return [] if value is None else [value]
+def _stream_key(request: Request, principal: Principal | None) -> str:
+    if principal is not None:
+        return f"principal:{principal.id}"
+    return f"address:{request.client.host if request.client else 'unknown'}"
+
+
+def _merge_config(base: RunnableConfig, extra: dict[str, Any]) -> RunnableConfig:
+    merged: dict[str, Any] = {**base, **extra}
+    for key in ("configurable", "metadata"):
+        if key in base and key in extra:
+            merged[key] = {**base[key], **extra[key]}  # type: ignore[literal-required]
+    if "tags" in base and "tags" in extra:
+        merged["tags"] = [*base["tags"], *extra["tags"]]
+    return merged  # type: ignore[return-value]

@@ -2,19 +2,26 @@
 
 The router serves the same endpoints as the other adapters, from the same
 [GraphServer][langgraph_sse.server.GraphServer], and describes each one with its
-request and response models in the OpenAPI schema.
+request and response models in the OpenAPI schema. Authentication runs as a
+dependency, so a request without credentials gets 401 before its body is
+validated; bodies over the size limit get 413 before they are parsed.
 """
 
-from __future__ import annotations
-
-from collections.abc import Sequence
+# No `from __future__ import annotations` here: FastAPI reads the endpoints'
+# annotations, and `Caller` below is local to make_router.
+from collections.abc import Callable, Coroutine, Sequence
 from typing import Annotated, Any, Unpack
 
-from fastapi import APIRouter, Body, Path, Query, Request
+from fastapi import APIRouter, Body, Depends, HTTPException, Path, Query, Request
 from fastapi.params import Depends as DependsParam
+from fastapi.routing import APIRoute
 from langgraph.pregel import Pregel
 from starlette.responses import Response
+from starlette.types import Message, Receive
 
+from langgraph_sse.auth import Principal
+from langgraph_sse.exceptions import HTTPError, answer_http_errors
+from langgraph_sse.parsing import too_large
 from langgraph_sse.schemas import (
     ErrorResponse,
     Health,
@@ -25,13 +32,15 @@ from langgraph_sse.schemas import (
     ThreadHistory,
     ThreadState,
 )
-from langgraph_sse.server import GraphServer, ServerOptions, answer_http_errors
+from langgraph_sse.server import GraphServer, ServerOptions
 
 __all__ = ["make_router"]
 
 _RUN_ERRORS: dict[int | str, dict[str, Any]] = {
-    404: {"model": ErrorResponse, "description": "Resuming a thread that does not exist."},
+    401: {"model": ErrorResponse, "description": "Missing or invalid credentials."},
+    404: {"model": ErrorResponse, "description": "No such thread (or not yours)."},
     409: {"model": ErrorResponse, "description": "Nothing to resume, or no checkpointer."},
+    413: {"model": ErrorResponse, "description": "Request body too large."},
 }
 _STREAM_RESPONSES: dict[int | str, dict[str, Any]] = {
     200: {
@@ -42,9 +51,11 @@ _STREAM_RESPONSES: dict[int | str, dict[str, Any]] = {
         "content": {"text/event-stream": {"schema": {"type": "string"}}},
     },
     **_RUN_ERRORS,
+    429: {"model": ErrorResponse, "description": "Too many open streams."},
 }
 _THREAD_RESPONSES: dict[int | str, dict[str, Any]] = {
-    404: {"model": ErrorResponse, "description": "No such thread."},
+    401: _RUN_ERRORS[401],
+    404: _RUN_ERRORS[404],
     409: {"model": ErrorResponse, "description": "The graph keeps no thread state."},
 }
 
@@ -65,14 +76,28 @@ def make_router(
         graph: Any compiled LangGraph.
         prefix: Path prefix of every endpoint, e.g. `"/agent"`.
         tags: OpenAPI tags of the endpoints.
-        dependencies: FastAPI dependencies (an API-key check, say) run before every
-            endpoint except `/healthz`, which probes call without credentials.
+        dependencies: FastAPI dependencies run before every endpoint except
+            `/healthz`, which probes call without credentials. (For
+            authentication prefer `auth=`: it also drives thread ownership.)
         **options: Those of [GraphServer][langgraph_sse.server.GraphServer]
-            ([ServerOptions][langgraph_sse.server.ServerOptions]).
+            ([ServerOptions][langgraph_sse.server.ServerOptions]), e.g. `auth`,
+            `limits`, `stream_mode`.
     """
     server = GraphServer(graph, **options)
-    router = APIRouter(prefix=prefix, tags=list(tags))
+    router = APIRouter(
+        prefix=prefix,
+        tags=list(tags),
+        route_class=_body_limited_route(server.limits.max_body_bytes),
+    )
     guarded = list(dependencies or ())  # every endpoint but /healthz
+
+    async def authenticate(request: Request) -> Principal | None:
+        try:
+            return await server.authenticate(request)
+        except HTTPError as exc:
+            raise HTTPException(exc.status_code, exc.detail, exc.headers) from None
+
+    Caller = Annotated[Principal | None, Depends(authenticate)]
 
     @router.post(
         "/stream",
@@ -81,8 +106,10 @@ def make_router(
         summary="Run the graph and stream its events",
     )
     @answer_http_errors
-    async def stream(body: Annotated[StreamRequest, Body()]) -> Response:
-        return await server.stream(body)
+    async def stream(
+        request: Request, principal: Caller, body: Annotated[StreamRequest, Body()]
+    ) -> Response:
+        return await server.stream(request, body, principal)
 
     @router.get(
         "/stream",
@@ -93,6 +120,7 @@ def make_router(
     @answer_http_errors
     async def stream_get(
         request: Request,
+        principal: Caller,
         thread_id: Annotated[str | None, Query(description="The thread to run on.")] = None,
         message: Annotated[str | None, Query(description="A user message to send.")] = None,
         input: Annotated[str | None, Query(description="The graph input as JSON text.")] = None,
@@ -104,7 +132,7 @@ def make_router(
     ) -> Response:
         # The parameters above document the endpoint; the server reads them
         # itself so every adapter validates GET /stream the same way.
-        return await server.stream_get(request)
+        return await server.stream_get(request, principal)
 
     @router.post(
         "/invoke",
@@ -112,13 +140,14 @@ def make_router(
         dependencies=guarded,
         responses={
             500: {"model": InvokeResponse, "description": "The graph raised."},
+            504: {"model": InvokeResponse, "description": "The run took too long."},
             **_RUN_ERRORS,
         },
         summary="Run the graph to the end",
     )
     @answer_http_errors
-    async def invoke(body: Annotated[RunRequest, Body()]) -> Response:
-        return await server.invoke(body)
+    async def invoke(principal: Caller, body: Annotated[RunRequest, Body()]) -> Response:
+        return await server.invoke(body, principal)
 
     @router.get(
         "/threads/{thread_id}/state",
@@ -128,8 +157,8 @@ def make_router(
         summary="A thread's current state",
     )
     @answer_http_errors
-    async def thread_state(thread_id: ThreadIdPath) -> Response:
-        return await server.thread_state(thread_id)
+    async def thread_state(principal: Caller, thread_id: ThreadIdPath) -> Response:
+        return await server.thread_state(thread_id, principal)
 
     @router.get(
         "/threads/{thread_id}/history",
@@ -140,12 +169,47 @@ def make_router(
     )
     @answer_http_errors
     async def thread_history(
-        thread_id: ThreadIdPath, query: Annotated[HistoryQuery, Query()]
+        principal: Caller, thread_id: ThreadIdPath, query: Annotated[HistoryQuery, Query()]
     ) -> Response:
-        return await server.thread_history(thread_id, query)
+        return await server.thread_history(thread_id, query, principal)
 
     @router.get("/healthz", response_model=Health, summary="Liveness")
     async def healthz() -> Response:
         return server.healthz()
 
     return router
+
+
+def _body_limited_route(max_bytes: int) -> type[APIRoute]:
+    """An APIRoute class that refuses bodies over `max_bytes` with 413, announced
+    (`Content-Length`) or not (chunked), before FastAPI parses them."""
+
+    class BodyLimitedRoute(APIRoute):
+        def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
+            handler = super().get_route_handler()
+
+            async def limited(request: Request) -> Response:
+                length = request.headers.get("content-length", "")
+                if length.isdigit() and int(length) > max_bytes:
+                    return too_large(max_bytes).response()
+                return await handler(Request(request.scope, _capped(request.receive, max_bytes)))
+
+            return limited
+
+    return BodyLimitedRoute
+
+
+def _capped(receive: Receive, max_bytes: int) -> Receive:
+    seen = 0
+
+    async def capped() -> Message:
+        nonlocal seen
+        message = await receive()
+        if message["type"] == "http.request":
+            seen += len(message.get("body", b""))
+            if seen > max_bytes:
+                error = too_large(max_bytes)
+                raise HTTPException(error.status_code, error.detail)
+        return message
+
+    return capped

@@ -1,0 +1,66 @@
+"""What a client may ask of the server: sizes, modes, config keys, time and streams.
+
+The defaults are safe for a public endpoint: bodies up to 1 MiB, messages up to
+100,000 characters, every stream mode, no client-set config, no time limit on a
+run and no cap on concurrent streams. Tighten them with
+[Limits][langgraph_sse.limits.Limits]:
+
+```python
+make_router(graph, auth=..., limits=Limits(max_run_seconds=120, max_streams_per_principal=4))
+```
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from langgraph_sse.stream import STREAM_MODES, StreamMode
+
+__all__ = ["NEVER_CONFIGURABLE", "Limits"]
+
+NEVER_CONFIGURABLE = frozenset({"thread_id", "checkpoint_ns"})
+"""`configurable` keys no client may set, whatever the limits say: they route the
+run to a thread. (Keys starting with `__` are LangGraph's own and refused too.)"""
+
+
+@dataclass(frozen=True)
+class Limits:
+    """Bounds on what clients may ask.
+
+    Attributes:
+        max_body_bytes: Largest request body; a larger one gets 413.
+        max_message_chars: Longest `message`; a longer one gets 422.
+        stream_modes: The stream modes clients may ask for; others get 422.
+        config_keys: Top-level `config` keys clients may set, among
+            `recursion_limit`, `tags`, `metadata`, `run_name` and `configurable`.
+            None by default: a request with `config` gets 422.
+        configurable_keys: Keys of `config.configurable` clients may set (e.g. a
+            `model` switch your graph reads); listing any allows `configurable`.
+            `thread_id` and `checkpoint_ns` never, whatever this says.
+        max_run_seconds: Longest a run may take; then it is cancelled and its
+            stream ends with an `error` event of type `timeout` (`/invoke`
+            answers 504). None: no limit.
+        max_streams_per_principal: Most streams one principal (or, without auth,
+            one client address) may have open at once; another gets 429. None:
+            no cap. Counted per process.
+    """
+
+    max_body_bytes: int = 1024 * 1024
+    max_message_chars: int = 100_000
+    stream_modes: frozenset[StreamMode] = field(default_factory=lambda: frozenset(STREAM_MODES))
+    config_keys: frozenset[str] = frozenset()
+    configurable_keys: frozenset[str] = frozenset()
+    max_run_seconds: float | None = None
+    max_streams_per_principal: int | None = None
+
+    def __post_init__(self) -> None:
+        for name in ("stream_modes", "config_keys", "configurable_keys"):
+            value: Iterable[str] = getattr(self, name)
+            object.__setattr__(self, name, frozenset(value))
+        unknown = set(self.stream_modes) - set(STREAM_MODES)
+        if unknown:
+            raise ValueError(f"Unknown stream modes in Limits.stream_modes: {sorted(unknown)}")
+        forbidden = self.configurable_keys & NEVER_CONFIGURABLE
+        if forbidden:
+            raise ValueError(f"Clients may never set {sorted(forbidden)}")

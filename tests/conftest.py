@@ -58,7 +58,14 @@ async def serve() -> AsyncIterator[Serve]:
     running: list[tuple[uvicorn.Server, asyncio.Task[None]]] = []
 
     async def start(app: ASGIApp) -> str:
-        config = uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning", lifespan="off")
+        config = uvicorn.Config(
+            app,
+            host="127.0.0.1",
+            port=0,
+            log_level="warning",
+            lifespan="off",
+            timeout_graceful_shutdown=2,
+        )
         server = uvicorn.Server(config)
         task = asyncio.create_task(server.serve())
         while not server.started:

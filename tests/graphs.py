@@ -236,6 +236,27 @@ def endless_graph(probe: LoopProbe) -> Any:
     return builder.compile(checkpointer=InMemorySaver())
 
 
+def slow_graph(probe: LoopProbe, delay: float) -> Any:
+    """A node that sleeps `delay` seconds (a slow model) and writes nothing meanwhile."""
+
+    async def wait(state: State) -> dict[str, Any]:
+        probe.started.set()
+        try:
+            await asyncio.sleep(delay)
+        except asyncio.CancelledError:
+            probe.cancelled.set()
+            raise
+        finally:
+            probe.finished.set()
+        return {}
+
+    builder = StateGraph(State)
+    builder.add_node("wait", wait)
+    builder.add_edge(START, "wait")
+    builder.add_edge("wait", END)
+    return builder.compile(checkpointer=InMemorySaver())
+
+
 def _saver(checkpointer: BaseCheckpointSaver[Any] | bool | None) -> BaseCheckpointSaver[Any] | None:
     if checkpointer is True:
         return InMemorySaver()

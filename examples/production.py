@@ -1,69 +1,60 @@
-"""Seed guide section 7, the production app: versioned routes, CORS and API keys.
+"""Seed guide section 7, the production app: auth, private threads, limits and CORS.
 
-Every endpoint is served under ``/v1``: ``POST /v1/stream``, ``GET /v1/stream``,
-``POST /v1/invoke``, ``GET /v1/threads/{id}/state``, ``GET /v1/threads/{id}/history``,
-``GET /v1/healthz`` (the one endpoint that needs no key, for probes).
+Every endpoint is served under `/v1`: `POST /v1/stream`, `GET /v1/stream`,
+`POST /v1/invoke`, `GET /v1/threads/{id}/state`, `GET /v1/threads/{id}/history`,
+and `GET /v1/healthz` (the one endpoint that needs no key, for probes).
 
-API keys come from ``LANGGRAPH_SSE_API_KEYS`` (comma separated), read on every request.
-When it is unset no key is required, so the demo works with plain curl. With keys set,
-send one as ``X-API-Key: <key>`` or ``Authorization: Bearer <key>``.
+API keys come from `LANGGRAPH_SSE_API_KEYS`, read at start-up: `alice=sk-1,bob=sk-2`
+names who each key belongs to (a bare `sk-1` works too). Each principal sees only the
+threads it created. When the variable is unset no key is required, so the demo works
+with plain curl. Browsers using `EventSource` may pass the key as `?api_key=` on
+`GET /v1/stream`.
 
 Run:  uvicorn examples.production:app --port 8000        (or: make demo)
 Try:  curl -N -X POST http://127.0.0.1:8000/v1/stream -H 'Content-Type: application/json' \
         -d '{"message": "Hello"}'
+With keys:  LANGGRAPH_SSE_API_KEYS=alice=sk-1 uvicorn examples.production:app --port 8000
+      curl -N -X POST http://127.0.0.1:8000/v1/stream -H 'X-API-Key: sk-1' \
+        -H 'Content-Type: application/json' -d '{"message": "Hello"}'
 """
 
+import logging
 import os
-import secrets
-from typing import Annotated
 
-from fastapi import Depends, FastAPI, Header, HTTPException, status
+from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 
 from examples._graph import chat_graph
-from langgraph_sse import make_router
+from langgraph_sse import Limits, api_key_auth, make_router
 
-API_KEYS_ENV = "LANGGRAPH_SSE_API_KEYS"
-
-# The browser origins allowed to call the API: list your frontends, never "*".
-CORS_ORIGINS = ["http://localhost:3000", "http://localhost:5173", "http://127.0.0.1:5173"]
+logging.basicConfig(level=logging.INFO)  # one line per run from the "langgraph_sse" logger
 
 
-def api_keys() -> list[str]:
-    """The accepted API keys, from ``LANGGRAPH_SSE_API_KEYS`` (use a secret store in production)."""
-    return [key.strip() for key in os.environ.get(API_KEYS_ENV, "").split(",") if key.strip()]
+def api_keys() -> dict[str, str]:
+    """`LANGGRAPH_SSE_API_KEYS` as {key: principal}; keep keys in a secret store."""
+    keys = {}
+    for item in filter(
+        None, (part.strip() for part in os.environ.get("LANGGRAPH_SSE_API_KEYS", "").split(","))
+    ):
+        principal, _, key = item.rpartition("=")
+        keys[key] = principal or f"client-{len(keys) + 1}"
+    return keys
 
 
-async def require_api_key(
-    x_api_key: Annotated[str | None, Header()] = None,
-    authorization: Annotated[str | None, Header()] = None,
-) -> None:
-    """Reject the request with 401 unless it carries one of :func:`api_keys`."""
-    keys = api_keys()
-    if not keys:
-        # LANGGRAPH_SSE_API_KEYS is unset: demo mode, no key required (plain curl works).
-        return
-    supplied = x_api_key
-    if supplied is None and authorization and authorization.lower().startswith("bearer "):
-        supplied = authorization[7:].strip()
-    given = (supplied or "").encode()
-    # compare_digest against every key, with no early exit, so the response time does
-    # not reveal how much of a key a guess got right.
-    matches = [secrets.compare_digest(given, key.encode()) for key in keys]
-    if supplied is None or not any(matches):
-        raise HTTPException(
-            status.HTTP_401_UNAUTHORIZED,
-            detail="Invalid or missing API key",
-            headers={"WWW-Authenticate": "Bearer"},
-        )
-
-
+keys = api_keys()
 app = FastAPI(title="langgraph-sse: production demo", version="1.0.0")
 app.add_middleware(
     CORSMiddleware,
-    allow_origins=CORS_ORIGINS,
+    allow_origins=["http://localhost:3000", "http://localhost:5173"],  # your frontends, never "*"
     allow_methods=["GET", "POST"],
-    allow_headers=["X-API-Key", "Authorization", "Last-Event-ID", "Content-Type"],
-    expose_headers=["X-Run-Id", "X-Thread-Id"],  # let browser code read the ids
+    allow_headers=["Content-Type", "X-API-Key", "Authorization", "Last-Event-ID"],
+    expose_headers=["X-Run-Id", "X-Thread-Id"],
 )
-app.include_router(make_router(chat_graph(), prefix="/v1", dependencies=[Depends(require_api_key)]))
+app.include_router(
+    make_router(
+        chat_graph(),
+        prefix="/v1",
+        auth=api_key_auth(keys, query_param="api_key") if keys else None,  # None: demo mode
+        limits=Limits(max_message_chars=20_000, max_run_seconds=300, max_streams_per_principal=8),
+    )
+)

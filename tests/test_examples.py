@@ -219,27 +219,37 @@ async def test_production_streams_without_keys_configured() -> None:
 async def test_production_requires_a_key_when_configured(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
+    monkeypatch.setenv("LANGGRAPH_SSE_API_KEYS", "alice=sk-one, bob=sk-two")
     app = load("production").app
-    monkeypatch.setenv("LANGGRAPH_SSE_API_KEYS", "sk-one, sk-two")
     async with client(app) as http:
-        for headers in ({}, {"X-API-Key": "sk-wrong"}, {"Authorization": "Bearer sk-wrong"}):
+        for headers in ({}, {"X-API-Key": "sk-wrong"}, {"Authorization": "Bearer sk-one"}):
             response = await http.post(STREAM, json=HELLO, headers=headers)
             assert response.status_code == 401
-            assert response.json() == {"detail": "Invalid or missing API key"}
+            assert "API key" in response.json()["detail"]
         response = await http.get("/v1/threads/t1/state")
         assert response.status_code == 401
 
-    events = await stream(app, STREAM, HELLO, headers={"X-API-Key": "sk-two"})
+    events = await stream(
+        app, STREAM, {"message": "Hi", "thread_id": "p1"}, headers={"X-API-Key": "sk-two"}
+    )
     check_run(events)
     assert reply(events)
-    events = await stream(app, STREAM, HELLO, headers={"Authorization": "Bearer sk-one"})
+    async with client(app) as http:
+        # bob's thread is private: alice gets a 404, bob gets it
+        assert (
+            await http.get("/v1/threads/p1/state", headers={"X-API-Key": "sk-one"})
+        ).status_code == 404
+        assert (
+            await http.get("/v1/threads/p1/state", headers={"X-API-Key": "sk-two"})
+        ).status_code == 200
+    # EventSource cannot send headers: GET /v1/stream takes ?api_key=
+    events = await stream(app, STREAM, params={"message": "Hi", "api_key": "sk-one"})
     check_run(events)
-    assert reply(events)
 
 
 async def test_production_healthz_needs_no_key(monkeypatch: pytest.MonkeyPatch) -> None:
-    app = load("production").app
     monkeypatch.setenv("LANGGRAPH_SSE_API_KEYS", "sk-one")
+    app = load("production").app
     async with client(app) as http:
         assert (await http.get("/v1/healthz")).json() == {"status": "ok"}
         assert (await http.get("/v1/threads/t/state")).status_code == 401

@@ -184,6 +184,11 @@ class GraphServer:
                 the errors of [prepare][langgraph_sse.server.GraphServer.prepare].
         """
         check_limits(body, self.limits)
+        return await self._stream(request, body, principal)
+
+    async def _stream(
+        self, request: Request, body: StreamRequest, principal: Principal | None
+    ) -> Response:
         thread_id, config, graph_input = await self.prepare(body, principal)
         stream_key = _stream_key(request, principal)
         self._open_stream(stream_key)
@@ -223,9 +228,10 @@ class GraphServer:
         if "last-event-id" in request.headers:
             return Response(status_code=204)
         body = read_stream_query(request.query_params)
+        check_limits(body, self.limits, "query")
         if request.method == "HEAD":
             return Response(headers=SSE_HEADERS, media_type="text/event-stream")
-        return await self.stream(request, body, principal)
+        return await self._stream(request, body, principal)
 
     def _open_stream(self, key: str) -> None:
         cap = self.limits.max_streams_per_principal

@@ -47,7 +47,7 @@ __all__ = [
     "event_adapter",
 ]
 
-RunStatus = Literal["success", "interrupted", "error"]
+RunStatus = Literal["success", "interrupted", "error", "cancelled"]
 """How a run ended, as reported by [DoneEvent][langgraph_sse.events.DoneEvent]."""
 
 EventType = Literal[

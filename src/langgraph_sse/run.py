@@ -1,10 +1,13 @@
-"""One graph run in its own task, its events encoded once and handed to a reader.
+"""One graph run in its own task, its frames kept in a log that readers follow.
 
-A [Run][langgraph_sse.run.Run] drives [stream_events][langgraph_sse.stream.stream_events] in a dedicated
-asyncio task. Each event is encoded to its frame bytes as soon as it comes and
-appended to a list; the reader (the HTTP response) takes everything that has
-piled up since its last read in one piece. There is no queue between the two:
-one list, and a future the reader waits on when the list is empty.
+A [Run][langgraph_sse.run.Run] drives [stream_events][langgraph_sse.stream.stream_events]
+in a dedicated asyncio task. Each event is encoded to its frame bytes once, as soon
+as it comes, and appended to the run's log. Readers
+([Run.chunks][langgraph_sse.run.Run.chunks]) follow the log from any position, so
+the HTTP response that started the run, a client that reconnects with
+`Last-Event-ID`, and a second viewer all read the same frames; each takes everything
+that piled up since its last read in one piece. There is no queue between the run
+and its readers: one list, and futures the readers wait on when they are caught up.
 
 Writes are coalesced without delaying the first: a frame that comes after a
 pause is handed out at once; frames that follow it within `flush_interval`
@@ -21,26 +24,35 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import AsyncIterator, Callable
+from bisect import bisect_right
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import aclosing
+from typing import Literal
 
 from langgraph_sse.events import DoneEvent, ErrorEvent, Event
 from langgraph_sse.formats.base import Encoder
 
-__all__ = ["Run"]
+__all__ = ["Run", "RunState"]
 
 logger = logging.getLogger("langgraph_sse")
 
+RunState = Literal["pending", "running", "interrupted", "success", "error", "cancelled"]
+"""Where a run is: waiting for its turn, running, or how it ended."""
+
 
 class Run:
-    """A graph run: its task and the frames it has produced but not yet handed out.
+    """A graph run: its task and the log of frames it produced.
 
     Args:
         events: The run's events, usually from [stream_events][langgraph_sse.stream.stream_events].
         encode: Turns each event into frame bytes.
-        run_id: Names the run's task, for logs.
+        run_id: The run's id (names its task, for logs).
+        thread_id: The thread it runs on, if any.
+        owner: The id of the principal that started it, if any.
         timeout: Longest the run may take, in seconds; then it is cancelled and
             ends with an `error` event of type `timeout` and `done`. None: no limit.
+        wait_for: Something to wait for before the graph starts (the run stays
+            `pending` meanwhile): the end of the previous run on the thread.
     """
 
     def __init__(
@@ -49,23 +61,32 @@ class Run:
         encode: Encoder,
         *,
         run_id: str,
+        thread_id: str | None = None,
+        owner: str | None = None,
         timeout: float | None = None,
+        wait_for: Awaitable[object] | None = None,
     ) -> None:
         self.run_id = run_id
+        self.thread_id = thread_id
+        self.owner = owner
         self.events = 0
         """How many events the run has produced."""
         self.outcome: str = "running"
         """How the run ended: the `done` status (`success`, `interrupted`, `error`),
-        `timeout`, or `cancelled`; `running` until then."""
+        `timeout`, `cancelled` or `shutdown`; `running` until then."""
         loop = asyncio.get_running_loop()
         self.started_at = loop.time()
         self.ended_at: float | None = None
+        self._started = wait_for is None
+        self._encode = encode
         self._frames: list[bytes] = []
-        self._frame_waiter: asyncio.Future[None] | None = None  # woken by a frame or the end
-        self._end_waiter: asyncio.Future[None] | None = None  # woken by the end only
+        self._seqs: list[int] = []  # the event seq of each frame, for resuming
+        self._frame_waiters: list[asyncio.Future[None]] = []  # woken by a frame or the end
+        self._end_waiters: list[asyncio.Future[None]] = []  # woken by the end only
         self._finished = False
+        self._cancel_reason = "cancelled"
         self._task = loop.create_task(
-            self._pump(events, encode, timeout), name=f"langgraph-sse run {run_id}"
+            self._pump(events, encode, timeout, wait_for), name=f"langgraph-sse run {run_id}"
         )
 
     @property
@@ -73,52 +94,87 @@ class Run:
         """True once the run produced its last frame (or was cancelled)."""
         return self._finished
 
+    @property
+    def state(self) -> RunState:
+        """`pending`, `running`, or how it ended (a timeout counts as `error`)."""
+        if not self._started:
+            return "pending"
+        if not self._finished:
+            return "running"
+        if self.outcome in ("success", "interrupted", "error", "cancelled"):
+            return self.outcome  # type: ignore[return-value]
+        return "error"  # timeout, shutdown
+
     async def _pump(
-        self, events: AsyncIterator[Event], encode: Encoder, timeout: float | None
+        self,
+        events: AsyncIterator[Event],
+        encode: Encoder,
+        timeout: float | None,
+        wait_for: Awaitable[object] | None,
     ) -> None:
         push = self._push
         count = 0
         last: Event | None = None
         try:
+            if wait_for is not None:
+                await wait_for
+                self._started = True
+                self.started_at = asyncio.get_running_loop().time()
             async with asyncio.timeout(timeout) as deadline, aclosing(events):  # type: ignore[type-var]
                 async for last in events:
-                    push(encode(last))
+                    push(encode(last), last.seq)
                     count += 1
             self.outcome = last.status if isinstance(last, DoneEvent) else "success"
         except TimeoutError:
             if not deadline.expired():
                 raise
-            self.outcome = "timeout"
-            message = f"The run took longer than {timeout:g} s and was stopped"
-            push(encode(ErrorEvent(seq=count, error="timeout", message=message)))
-            push(encode(DoneEvent(seq=count + 1, status="error")))
+            self._end(count, "timeout", f"The run took longer than {timeout:g} s and was stopped")
         except asyncio.CancelledError:
-            self.outcome = "cancelled"
+            self._started = True
+            if self._cancel_reason == "shutdown":
+                self._end(count, "shutdown", "The server is shutting down")
+            else:
+                self.outcome = "cancelled"
+                push(encode(DoneEvent(seq=count, status="cancelled")), count)
             raise
         except Exception as exc:
             # An event that cannot be encoded (or a bug): end the stream cleanly;
             # leaving the `async with` has already stopped the graph.
             logger.warning("run %s stopped: %s: %s", self.run_id, type(exc).__name__, exc)
+            self._end(count, type(exc).__name__, str(exc))
             self.outcome = "error"
-            push(encode(ErrorEvent(seq=count, error=type(exc).__name__, message=str(exc))))
-            push(encode(DoneEvent(seq=count + 1, status="error")))
         finally:
             self.events = count
             self.ended_at = asyncio.get_running_loop().time()
             self._finished = True
-            _release(self._frame_waiter)
-            _release(self._end_waiter)
+            _release_all(self._frame_waiters)
+            _release_all(self._end_waiters)
 
-    def _push(self, frame: bytes) -> None:
+    def _end(self, seq: int, error: str, message: str) -> None:
+        self.outcome = error
+        self._push(self._encode(ErrorEvent(seq=seq, error=error, message=message)), seq)
+        self._push(self._encode(DoneEvent(seq=seq + 1, status="error")), seq + 1)
+
+    def _push(self, frame: bytes, seq: int) -> None:
         if frame:
             self._frames.append(frame)
-            waiter = self._frame_waiter
-            if waiter is not None:
-                self._frame_waiter = None
-                _release(waiter)
+            self._seqs.append(seq)
+            if self._frame_waiters:
+                _release_all(self._frame_waiters)
 
-    async def chunks(self, flush_interval: float = 0.0) -> AsyncIterator[bytes]:
-        """Yield the run's bytes as they come, all pending frames in one piece.
+    def position_after(self, last_event_id: str | None) -> int:
+        """Where a reader that last saw `last_event_id` resumes in the log (0: the start).
+
+        Raises:
+            ValueError: `last_event_id` is not an event id of this run.
+        """
+        if last_event_id is None:
+            return 0
+        return bisect_right(self._seqs, int(last_event_id))
+
+    async def chunks(self, flush_interval: float = 0.0, start: int = 0) -> AsyncIterator[bytes]:
+        """Yield the run's bytes from log position `start` as they come, all pending
+        frames in one piece, until the run's last frame.
 
         Args:
             flush_interval: Seconds a frame may wait for others to share its write,
@@ -126,45 +182,65 @@ class Run:
                 yielded at once. The first two writes (the run's `metadata` and the
                 graph's first output) and the run's last frames are never delayed.
                 0 yields whatever is pending as soon as the reader runs.
+            start: Log position to start from, e.g. from
+                [position_after][langgraph_sse.run.Run.position_after].
         """
         frames = self._frames
         loop = asyncio.get_running_loop()
+        position = start
         writes = 0
         last_write = 0.0
         while True:
-            if frames:
+            if position < len(frames):
                 if writes > 1 and flush_interval and not self._finished:
                     wait = last_write + flush_interval - loop.time()
                     if wait > 0:  # a burst: let it pile up, unless the run ends
-                        waiter = self._end_waiter = loop.create_future()
+                        waiter = loop.create_future()
+                        self._end_waiters.append(waiter)
                         timer = loop.call_later(wait, _release, waiter)
                         await waiter
                         timer.cancel()
-                        self._end_waiter = None
-                chunk = frames[0] if len(frames) == 1 else b"".join(frames)
-                frames.clear()
+                        if waiter in self._end_waiters:
+                            self._end_waiters.remove(waiter)
+                end = len(frames)
+                chunk = frames[position] if end - position == 1 else b"".join(frames[position:end])
+                position = end
                 yield chunk
                 writes += 1
                 last_write = loop.time()
             elif self._finished:
                 return
             else:
-                waiter = self._frame_waiter = loop.create_future()
+                waiter = loop.create_future()
+                self._frame_waiters.append(waiter)
                 await waiter
 
     def add_done_callback(self, callback: Callable[[Run], object]) -> None:
         """Call `callback(run)` once the run's task has ended."""
         self._task.add_done_callback(lambda _task: callback(self))
 
-    def cancel(self) -> None:
-        """Ask the run to stop; LangGraph cancels the node tasks it started."""
-        self._task.cancel()
+    def cancel(self, reason: Literal["cancelled", "shutdown"] = "cancelled") -> None:
+        """Stop the run; LangGraph cancels the node tasks it started.
+
+        Its log ends with `done` (status `cancelled`) or, for `shutdown`, with an
+        `error` event of type `shutdown` and `done`.
+        """
+        if not self._finished:
+            self._cancel_reason = reason
+            self._task.cancel()
 
     async def wait(self) -> None:
         """Wait until the run's task has ended (normally, by error or cancelled)."""
         await asyncio.wait((self._task,))
 
 
-def _release(waiter: asyncio.Future[None] | None) -> None:
-    if waiter is not None and not waiter.done():
+def _release(waiter: asyncio.Future[None]) -> None:
+    if not waiter.done():
         waiter.set_result(None)
+
+
+def _release_all(waiters: list[asyncio.Future[None]]) -> None:
+    for waiter in waiters:
+        if not waiter.done():
+            waiter.set_result(None)
+    waiters.clear()

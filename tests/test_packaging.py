@@ -61,6 +61,10 @@ def test_openapi_schema_describes_every_endpoint_with_models() -> None:
         "/agent/invoke",
         "/agent/threads/{thread_id}/state",
         "/agent/threads/{thread_id}/history",
+        "/agent/runs",
+        "/agent/runs/{run_id}",
+        "/agent/runs/{run_id}/stream",
+        "/agent/runs/{run_id}/cancel",
         "/agent/healthz",
     }
     assert set(paths["/agent/stream"]) == {"get", "post"}
@@ -77,6 +81,12 @@ def test_openapi_schema_describes_every_endpoint_with_models() -> None:
     assert ref(paths["/agent/invoke"]["post"]).endswith("/InvokeResponse")
     assert ref(paths["/agent/threads/{thread_id}/state"]["get"]).endswith("/ThreadState")
     assert ref(paths["/agent/threads/{thread_id}/history"]["get"]).endswith("/ThreadHistory")
+    assert ref(paths["/agent/runs"]["post"], "202").endswith("/RunInfo")
+    assert ref(paths["/agent/runs/{run_id}"]["get"]).endswith("/RunInfo")
+    assert (
+        "text/event-stream"
+        in paths["/agent/runs/{run_id}/stream"]["get"]["responses"]["200"]["content"]
+    )
     history_params = {
         p["name"] for p in paths["/agent/threads/{thread_id}/history"]["get"]["parameters"]
     }
@@ -100,6 +110,10 @@ async def test_router_dependencies_guard_every_endpoint_but_healthz() -> None:
             ("POST", "/invoke"),
             ("GET", "/threads/t/state"),
             ("GET", "/threads/t/history"),
+            ("POST", "/runs"),
+            ("GET", "/runs/r"),
+            ("GET", "/runs/r/stream"),
+            ("POST", "/runs/r/cancel"),
         ]:
             response = await client.request(method, url, json={"message": "hi"})
             assert response.status_code == 401, url

@@ -69,8 +69,6 @@ class Run:
         self.run_id = run_id
         self.thread_id = thread_id
         self.owner = owner
-        self.events = 0
-        """How many events the run has produced."""
         self.outcome: str = "running"
         """How the run ended: the `done` status (`success`, `interrupted`, `error`),
         `timeout`, `cancelled` or `shutdown`; `running` until then."""
@@ -93,6 +91,11 @@ class Run:
     def finished(self) -> bool:
         """True once the run produced its last frame (or was cancelled)."""
         return self._finished
+
+    @property
+    def events(self) -> int:
+        """How many frames the run has written to its log so far."""
+        return len(self._frames)
 
     @property
     def state(self) -> RunState:
@@ -144,7 +147,6 @@ class Run:
             self._end(count, type(exc).__name__, str(exc))
             self.outcome = "error"
         finally:
-            self.events = count
             self.ended_at = asyncio.get_running_loop().time()
             self._finished = True
             _release_all(self._frame_waiters)

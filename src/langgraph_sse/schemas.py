@@ -34,6 +34,7 @@ __all__ = [
     "HistoryQuery",
     "InterruptInfo",
     "InvokeResponse",
+    "RunInfo",
     "RunRequest",
     "StreamRequest",
     "ThreadHistory",
@@ -104,6 +105,13 @@ class RunRequest(BaseModel):
     config: ClientConfig | None = Field(
         None, description="Config keys the server allows clients to set (none by default)."
     )
+    multitask_strategy: Literal["reject", "interrupt", "enqueue"] | None = Field(
+        None,
+        description=(
+            "If the thread already has an active run: `reject` it (409, the default), "
+            "`interrupt` it (cancel, then start), or `enqueue` after it."
+        ),
+    )
 
     @model_validator(mode="after")
     def _exactly_one_input(self) -> RunRequest:
@@ -138,6 +146,13 @@ class StreamRequest(RunRequest):
     subgraphs: StrictBool | None = Field(
         None, description="Stream events from inside subgraphs too (server default when absent)."
     )
+    on_disconnect: Literal["cancel", "continue"] | None = Field(
+        None,
+        description=(
+            "`POST /stream`: when the client goes away, `cancel` the run (the default) or "
+            "let it `continue`, to rejoin with `GET /runs/{run_id}/stream`."
+        ),
+    )
 
 
 class HistoryQuery(BaseModel):
@@ -145,6 +160,15 @@ class HistoryQuery(BaseModel):
 
     limit: int = Field(10, ge=1, le=1000, description="How many checkpoints, newest first.")
     before: StrictStr | None = Field(None, description="Only checkpoints older than this id.")
+
+
+class RunInfo(BaseModel):
+    """A run started with `POST /runs` (or any stream), and where it is."""
+
+    run_id: str
+    thread_id: str
+    status: Literal["pending", "running", "interrupted", "success", "error", "cancelled"]
+    events: int = Field(description="Events produced so far.")
 
 
 class InterruptInfo(BaseModel):

@@ -15,16 +15,20 @@ Endpoints (relative to where they are mounted):
 | `POST /invoke` | run to the end, answer the output (`InvokeResponse`) |
 | `GET /threads/{thread_id}/state` | the thread's current state (`ThreadState`) |
 | `GET /threads/{thread_id}/history` | its checkpoints, newest first (`ThreadHistory`) |
+| `POST /runs` | start a run without waiting (`RunInfo`, 202) |
+| `GET /runs/{run_id}` | the run's status (`RunInfo`) |
+| `GET /runs/{run_id}/stream` | its events after `Last-Event-ID`, then the live tail |
+| `POST /runs/{run_id}/cancel` | stop it |
 | `GET /healthz` | `{"status": "ok"}`, the one endpoint that needs no credentials |
 """
 
 from __future__ import annotations
 
-import asyncio
+import functools
 import logging
 import uuid
 from collections import Counter
-from collections.abc import AsyncIterator, Callable, Sequence
+from collections.abc import AsyncIterator, Sequence
 from typing import Any, TypedDict
 
 import anyio
@@ -37,9 +41,9 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
 from langgraph_sse.auth import Auth, AuthError, Principal
-from langgraph_sse.events import DoneEvent, ErrorEvent, Event, InterruptEvent, ValuesEvent
+from langgraph_sse.events import ErrorEvent, Event, InterruptEvent, ValuesEvent
 from langgraph_sse.exceptions import HTTPError, answer_http_errors
-from langgraph_sse.formats import JSONFormat, WireFormat
+from langgraph_sse.formats import Encoder, JSONFormat, WireFormat
 from langgraph_sse.limits import Limits
 from langgraph_sse.ownership import PRIVATE_THREADS, ThreadOwnership
 from langgraph_sse.parsing import (
@@ -51,6 +55,7 @@ from langgraph_sse.parsing import (
 )
 from langgraph_sse.responses import JSONResponse
 from langgraph_sse.run import Run
+from langgraph_sse.runs import RunManager, ThreadBusyError
 from langgraph_sse.schemas import HistoryQuery, RunRequest, StreamRequest
 from langgraph_sse.sse import SSE_HEADERS, event_stream_response
 from langgraph_sse.stream import StreamMode, normalize_stream_mode, stream_events
@@ -74,6 +79,7 @@ class ServerOptions(TypedDict, total=False):
     wire_format: WireFormat | None
     cancel_timeout: float
     flush_interval: float
+    run_retention: float
 
 
 class GraphServer:
@@ -103,6 +109,8 @@ class GraphServer:
         flush_interval: Seconds a frame may wait so that a burst of frames goes out
             in one write; the first frame after a pause is written at once. See
             [Run.chunks][langgraph_sse.run.Run.chunks].
+        run_retention: Seconds a finished run stays replayable
+            (`GET /runs/{run_id}/stream`).
     """
 
     def __init__(
@@ -119,6 +127,7 @@ class GraphServer:
         wire_format: WireFormat | None = None,
         cancel_timeout: float = 5.0,
         flush_interval: float = 0.002,
+        run_retention: float = 600.0,
     ) -> None:
         self.graph = graph
         self.stream_mode = normalize_stream_mode(stream_mode)
@@ -131,13 +140,13 @@ class GraphServer:
         self.wire_format: WireFormat = wire_format or JSONFormat()
         self.cancel_timeout = cancel_timeout
         self.flush_interval = flush_interval
-        self._runs: set[Run] = set()
+        self.runs = RunManager(retention=run_retention)
         self._open_streams: Counter[str] = Counter()
 
     @property
     def active_runs(self) -> int:
-        """How many runs are still going."""
-        return len(self._runs)
+        """How many runs are pending or running."""
+        return self.runs.active
 
     # -- who is calling -------------------------------------------------------
 
@@ -192,35 +201,93 @@ class GraphServer:
         thread_id, config, graph_input = await self.prepare(body, principal)
         stream_key = _stream_key(request, principal)
         self._open_stream(stream_key)
-        run_id = str(uuid.uuid4())
-        modes = body.stream_mode or self.stream_mode
-        events = stream_events(
-            self.graph,
-            graph_input,
-            config,
-            stream_mode=modes,
-            subgraphs=self.subgraphs if body.subgraphs is None else body.subgraphs,
-            run_id=run_id,
+        try:
+            run = self._start_run(
+                body,
+                principal,
+                thread_id,
+                config,
+                graph_input,
+                modes=body.stream_mode or self.stream_mode,
+                subgraphs=self.subgraphs if body.subgraphs is None else body.subgraphs,
+            )
+        except BaseException:
+            self._close_stream(stream_key)
+            raise
+        return self._respond(
+            run, 0, stream_key, cancel_on_disconnect=body.on_disconnect != "continue"
         )
+
+    def _start_run(
+        self,
+        body: RunRequest,
+        principal: Principal | None,
+        thread_id: str,
+        config: RunnableConfig,
+        graph_input: Any,
+        *,
+        modes: Sequence[StreamMode],
+        subgraphs: bool,
+        encoder: Encoder | None = None,
+    ) -> Run:
+        run_id = str(uuid.uuid4())
+        events = stream_events(
+            self.graph, graph_input, config, stream_mode=modes, subgraphs=subgraphs, run_id=run_id
+        )
+        try:
+            run = self.runs.start(
+                events,
+                encoder or self.wire_format.encoder(),
+                run_id=run_id,
+                thread_id=thread_id,
+                exclusive=has_checkpointer(self.graph),
+                owner=None if principal is None else principal.id,
+                timeout=self.limits.max_run_seconds,
+                multitask=body.multitask_strategy or "reject",
+            )
+        except ThreadBusyError as exc:
+            raise HTTPError(409, str(exc)) from None
         log = {
             "run_id": run_id,
             "thread_id": thread_id,
             "principal": None if principal is None else principal.id,
             "modes": ",".join(modes),
         }
+        run.add_done_callback(functools.partial(_log_run, log))
+        return run
+
+    def _respond(
+        self, run: Run, start: int, stream_key: str, *, cancel_on_disconnect: bool
+    ) -> Response:
         return event_stream_response(
-            self._send(events, log, stream_key),
+            self._send(run, start, stream_key, cancel_on_disconnect),
             ping_interval=self.ping_interval,
-            headers={"X-Run-Id": run_id, "X-Thread-Id": thread_id},
+            headers={"X-Run-Id": run.run_id, "X-Thread-Id": run.thread_id or ""},
+            on_shutdown=functools.partial(run.cancel, "shutdown"),
         )
+
+    async def _send(
+        self, run: Run, start: int, stream_key: str, cancel_on_disconnect: bool
+    ) -> AsyncIterator[bytes]:
+        try:
+            async for chunk in run.chunks(self.flush_interval, start):
+                yield chunk
+        finally:
+            self._close_stream(stream_key)
+            if cancel_on_disconnect and not run.finished:
+                run.cancel()
+                with anyio.move_on_after(self.cancel_timeout, shield=True):
+                    await run.wait()
 
     async def stream_get(self, request: Request, principal: Principal | None = None) -> Response:
         """`GET /stream`: a run from query parameters, for the browser's `EventSource`.
 
         An `EventSource` reconnects by itself whenever a stream ends, sending the
-        `Last-Event-ID` of the last frame it saw. Such a reconnect is answered
-        `204 No Content`, which tells the browser to stop, rather than running the
-        graph again with the same input. `HEAD` answers the headers and runs nothing.
+        `Last-Event-ID` of the last frame it saw; this URL does not name the run, so
+        such a reconnect is answered `204 No Content`, which tells the browser to
+        stop, rather than running the graph again with the same input. (For
+        resumable streams, start with `POST /runs` and follow
+        `GET /runs/{run_id}/stream`.) `HEAD` answers the headers and runs nothing.
 
         Raises:
             HTTPError: 422 for invalid parameters, or the errors of [stream][langgraph_sse.server.GraphServer.stream].
@@ -246,44 +313,89 @@ class GraphServer:
         if self._open_streams[key] <= 0:
             del self._open_streams[key]
 
-    async def _send(
-        self, events: AsyncIterator[Event], log: dict[str, Any], stream_key: str
-    ) -> AsyncIterator[bytes]:
-        run = Run(
-            events,
-            self.wire_format.encoder(),
-            run_id=log["run_id"],
-            timeout=self.limits.max_run_seconds,
+    # -- background runs ------------------------------------------------------
+
+    async def create_run(self, body: StreamRequest, principal: Principal | None = None) -> Response:
+        """`POST /runs`: start a run without waiting; answer `202` with its
+        [RunInfo][langgraph_sse.schemas.RunInfo]. Follow it with `GET /runs/{run_id}/stream`.
+
+        Raises:
+            HTTPError: as [stream][langgraph_sse.server.GraphServer.stream].
+        """
+        check_limits(body, self.limits)
+        thread_id, config, graph_input = await self.prepare(body, principal)
+        run = self._start_run(
+            body,
+            principal,
+            thread_id,
+            config,
+            graph_input,
+            modes=body.stream_mode or self.stream_mode,
+            subgraphs=self.subgraphs if body.subgraphs is None else body.subgraphs,
         )
-        self._runs.add(run)
-        run.add_done_callback(self._finished(log))
+        return JSONResponse(_run_info(run), status_code=202)
+
+    def run_info(self, run_id: str, principal: Principal | None = None) -> Response:
+        """`GET /runs/{run_id}`: the run's [RunInfo][langgraph_sse.schemas.RunInfo].
+
+        Raises:
+            HTTPError: 404 for an unknown (or expired, or another principal's) run.
+        """
+        return JSONResponse(_run_info(self._find_run(run_id, principal)))
+
+    async def join(
+        self, request: Request, run_id: str, principal: Principal | None = None
+    ) -> Response:
+        """`GET /runs/{run_id}/stream`: the run's frames after `Last-Event-ID`
+        (header, or `last_event_id` query parameter), then the live tail.
+
+        Without `Last-Event-ID` the stream starts from the run's first frame. A
+        reader leaving never cancels the run.
+
+        Raises:
+            HTTPError: 404 for an unknown run, 422 for a `Last-Event-ID` that is
+                not one of this run's ids, 429 over the stream cap.
+        """
+        run = self._find_run(run_id, principal)
+        last_event_id = request.headers.get("last-event-id") or request.query_params.get(
+            "last_event_id"
+        )
         try:
-            async for chunk in run.chunks(self.flush_interval):
-                yield chunk
-        finally:
-            self._close_stream(stream_key)
-            if not run.finished:
-                run.cancel()
-                with anyio.move_on_after(self.cancel_timeout, shield=True):
-                    await run.wait()
+            start = run.position_after(last_event_id)
+        except ValueError:
+            raise HTTPError.field(
+                ["header", "last-event-id"], f"Not an event id of this run: {last_event_id!r}"
+            ) from None
+        stream_key = _stream_key(request, principal)
+        self._open_stream(stream_key)
+        return self._respond(run, start, stream_key, cancel_on_disconnect=False)
 
-    def _finished(self, log: dict[str, Any]) -> Callable[[Run], None]:
-        def done(run: Run) -> None:
-            self._runs.discard(run)
-            duration_ms = round(((run.ended_at or run.started_at) - run.started_at) * 1000)
-            fields = {
-                **log,
-                "outcome": run.outcome,
-                "events": run.events,
-                "duration_ms": duration_ms,
-            }
-            logger.info(
-                "run %s",
-                " ".join(f"{key}={value}" for key, value in fields.items()),
-                extra={"langgraph_sse": fields},
-            )
+    async def cancel_run(self, run_id: str, principal: Principal | None = None) -> Response:
+        """`POST /runs/{run_id}/cancel`: stop the run (its readers get `done` with
+        status `cancelled`); answer its [RunInfo][langgraph_sse.schemas.RunInfo].
 
-        return done
+        Raises:
+            HTTPError: 404 for an unknown run.
+        """
+        run = self._find_run(run_id, principal)
+        run.cancel()
+        with anyio.move_on_after(self.cancel_timeout):
+            await run.wait()
+        return JSONResponse(_run_info(run), status_code=202)
+
+    def _find_run(self, run_id: str, principal: Principal | None) -> Run:
+        run = self.runs.get(run_id)
+        if run is None or (
+            principal is not None and self.ownership is not None and run.owner != principal.id
+        ):
+            raise HTTPError(404, f"Run {run_id!r} not found")
+        return run
+
+    async def shutdown(self) -> None:
+        """Stop every run: each stream ends with an `error` event of type
+        `shutdown` and `done`. Call it when the app shuts down (the ASGI app
+        from [make_asgi_app][langgraph_sse.adapters.asgi.make_asgi_app] does)."""
+        await self.runs.shutdown(self.cancel_timeout)
 
     async def invoke(self, body: RunRequest, principal: Principal | None = None) -> Response:
         """Run to the end and answer the output, status and pending interrupts.
@@ -292,34 +404,44 @@ class GraphServer:
         over `limits.max_run_seconds` is cancelled and answers 504.
 
         Raises:
-            HTTPError: 422 over a limit, or the errors of [prepare][langgraph_sse.server.GraphServer.prepare].
+            HTTPError: 422 over a limit, 409 for a busy thread, or the errors of
+                [prepare][langgraph_sse.server.GraphServer.prepare].
         """
         check_limits(body, self.limits)
         thread_id, config, graph_input = await self.prepare(body, principal)
-        run_id = str(uuid.uuid4())
+        collected: list[Event] = []
+
+        def collect(event: Event) -> bytes:
+            collected.append(event)
+            return b""
+
+        run = self._start_run(
+            body,
+            principal,
+            thread_id,
+            config,
+            graph_input,
+            modes=("values",),
+            subgraphs=False,
+            encoder=collect,
+        )
+        await run.wait()
         result: dict[str, Any] = {
-            "run_id": run_id,
+            "run_id": run.run_id,
             "thread_id": thread_id,
-            "status": "success",
+            "status": run.state,
             "values": None,
             "interrupts": [],
             "error": None,
         }
-        events = stream_events(self.graph, graph_input, config, stream_mode="values", run_id=run_id)
-        try:
-            async with asyncio.timeout(self.limits.max_run_seconds):
-                async for event in events:
-                    if isinstance(event, ValuesEvent):
-                        result["values"] = event.data
-                    elif isinstance(event, InterruptEvent):
-                        result["interrupts"].append({"id": event.id, "value": event.value})
-                    elif isinstance(event, ErrorEvent):
-                        result["error"] = {"error": event.error, "message": event.message}
-                    elif isinstance(event, DoneEvent):
-                        result["status"] = event.status
-        except TimeoutError:
-            message = f"The run took longer than {self.limits.max_run_seconds:g} s and was stopped"
-            result.update(status="error", error={"error": "timeout", "message": message})
+        for event in collected:
+            if isinstance(event, ValuesEvent) and not event.ns:
+                result["values"] = event.data
+            elif isinstance(event, InterruptEvent):
+                result["interrupts"].append({"id": event.id, "value": event.value})
+            elif isinstance(event, ErrorEvent):
+                result["error"] = {"error": event.error, "message": event.message}
+        if run.outcome == "timeout":
             return JSONResponse(result, status_code=504)
         return JSONResponse(result, status_code=500 if result["status"] == "error" else 200)
 
@@ -434,6 +556,12 @@ class GraphServer:
                 methods=["GET"],
                 name="thread_history",
             ),
+            Route("/runs", self._create_run_endpoint, methods=["POST"], name="create_run"),
+            Route("/runs/{run_id}", self._run_endpoint, methods=["GET"], name="run"),
+            Route("/runs/{run_id}/stream", self._join_endpoint, methods=["GET"], name="join_run"),
+            Route(
+                "/runs/{run_id}/cancel", self._cancel_endpoint, methods=["POST"], name="cancel_run"
+            ),
             Route("/healthz", self._healthz_endpoint, methods=["GET"], name="healthz"),
         ]
 
@@ -462,8 +590,48 @@ class GraphServer:
         query = read_history_query(request.query_params)
         return await self.thread_history(request.path_params["thread_id"], query, principal)
 
+    @answer_http_errors
+    async def _create_run_endpoint(self, request: Request) -> Response:
+        principal = await self.authenticate(request)
+        body = await read_body(request, StreamRequest, self.limits.max_body_bytes)
+        return await self.create_run(body, principal)
+
+    @answer_http_errors
+    async def _run_endpoint(self, request: Request) -> Response:
+        principal = await self.authenticate(request)
+        return self.run_info(request.path_params["run_id"], principal)
+
+    @answer_http_errors
+    async def _join_endpoint(self, request: Request) -> Response:
+        principal = await self.authenticate(request)
+        return await self.join(request, request.path_params["run_id"], principal)
+
+    @answer_http_errors
+    async def _cancel_endpoint(self, request: Request) -> Response:
+        principal = await self.authenticate(request)
+        return await self.cancel_run(request.path_params["run_id"], principal)
+
     async def _healthz_endpoint(self, request: Request) -> Response:
         return self.healthz()
+
+
+def _log_run(log: dict[str, Any], run: Run) -> None:
+    duration_ms = round(((run.ended_at or run.started_at) - run.started_at) * 1000)
+    fields = {**log, "outcome": run.outcome, "events": run.events, "duration_ms": duration_ms}
+    logger.info(
+        "run %s",
+        " ".join(f"{key}={value}" for key, value in fields.items()),
+        extra={"langgraph_sse": fields},
+    )
+
+
+def _run_info(run: Run) -> dict[str, Any]:
+    return {
+        "run_id": run.run_id,
+        "thread_id": run.thread_id,
+        "status": run.state,
+        "events": run.events,
+    }
 
 
 def _refused(status_code: int, detail: str) -> HTTPError:

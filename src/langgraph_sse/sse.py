@@ -11,7 +11,7 @@ server shutdown. The body it is handed is already encoded bytes.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterable, Mapping
+from collections.abc import AsyncIterable, Callable, Mapping
 
 from sse_starlette import EventSourceResponse
 
@@ -50,6 +50,8 @@ def event_stream_response(
     *,
     ping_interval: float = 15.0,
     headers: Mapping[str, str] | None = None,
+    on_shutdown: Callable[[], object] | None = None,
+    shutdown_grace_period: float = 2.0,
 ) -> EventSourceResponse:
     """A `text/event-stream` response sending `body`'s bytes as they come.
 
@@ -57,10 +59,24 @@ def event_stream_response(
         body: Encoded frames; one item may hold several frames.
         ping_interval: Seconds between keep-alive comments; 0 disables them.
         headers: Extra response headers.
+        on_shutdown: Called when the server starts shutting down (sse-starlette
+            watches uvicorn for it), so `body` can send its last frames and end.
+        shutdown_grace_period: Seconds `body` then has to end before it is cut.
     """
     return EventSourceResponse(
         body,
         headers={**SSE_HEADERS, **(headers or {})},
         ping=ping_interval,
         sep="\n",
+        shutdown_event=None if on_shutdown is None else _ShutdownSignal(on_shutdown),  # type: ignore[arg-type]
+        shutdown_grace_period=0 if on_shutdown is None else shutdown_grace_period,
     )
+
+
+class _ShutdownSignal:
+    # sse-starlette only calls `.set()` on its shutdown event: run the callback then.
+    def __init__(self, callback: Callable[[], object]) -> None:
+        self._callback = callback
+
+    def set(self) -> None:
+        self._callback()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from typing import Any, Unpack
 
 from langgraph.pregel import Pregel
@@ -16,7 +18,15 @@ def make_asgi_app(graph: Pregel[Any, Any, Any, Any], **options: Unpack[ServerOpt
     """An ASGI app serving `graph` at the root: run it with `uvicorn module:app`,
     or mount it in any ASGI framework.
 
-    `options` are those of [GraphServer][langgraph_sse.server.GraphServer]
+    On shutdown it stops every run (each stream ends with an `error` event of
+    type `shutdown`). `options` are those of [GraphServer][langgraph_sse.server.GraphServer]
     ([ServerOptions][langgraph_sse.server.ServerOptions]).
     """
-    return Starlette(routes=GraphServer(graph, **options).routes())
+    server = GraphServer(graph, **options)
+
+    @asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        yield
+        await server.shutdown()
+
+    return Starlette(routes=server.routes(), lifespan=lifespan)

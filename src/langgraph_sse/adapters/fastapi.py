@@ -27,6 +27,7 @@ from langgraph_sse.schemas import (
     Health,
     HistoryQuery,
     InvokeResponse,
+    RunInfo,
     RunRequest,
     StreamRequest,
     ThreadHistory,
@@ -52,6 +53,10 @@ _STREAM_RESPONSES: dict[int | str, dict[str, Any]] = {
     },
     **_RUN_ERRORS,
     429: {"model": ErrorResponse, "description": "Too many open streams."},
+}
+_RUN_NOT_FOUND: dict[str, Any] = {
+    "model": ErrorResponse,
+    "description": "No such run (or not yours, or finished too long ago).",
 }
 _THREAD_RESPONSES: dict[int | str, dict[str, Any]] = {
     401: _RUN_ERRORS[401],
@@ -172,6 +177,63 @@ def make_router(
         principal: Caller, thread_id: ThreadIdPath, query: Annotated[HistoryQuery, Query()]
     ) -> Response:
         return await server.thread_history(thread_id, query, principal)
+
+    @router.post(
+        "/runs",
+        status_code=202,
+        response_model=RunInfo,
+        dependencies=guarded,
+        responses={**_RUN_ERRORS, 429: _STREAM_RESPONSES[429]},
+        summary="Start a run without waiting",
+    )
+    @answer_http_errors
+    async def create_run(principal: Caller, body: Annotated[StreamRequest, Body()]) -> Response:
+        return await server.create_run(body, principal)
+
+    @router.get(
+        "/runs/{run_id}",
+        response_model=RunInfo,
+        dependencies=guarded,
+        responses={401: _RUN_ERRORS[401], 404: _RUN_NOT_FOUND},
+        summary="A run's status",
+    )
+    @answer_http_errors
+    async def run_info(principal: Caller, run_id: str) -> Response:
+        return server.run_info(run_id, principal)
+
+    @router.get(
+        "/runs/{run_id}/stream",
+        dependencies=guarded,
+        responses={
+            200: _STREAM_RESPONSES[200],
+            401: _RUN_ERRORS[401],
+            404: _RUN_NOT_FOUND,
+            429: _STREAM_RESPONSES[429],
+        },
+        summary="Join a run's stream (resume after Last-Event-ID)",
+    )
+    @answer_http_errors
+    async def join_run(
+        request: Request,
+        principal: Caller,
+        run_id: str,
+        last_event_id: Annotated[
+            str | None, Query(description="For clients that cannot send the Last-Event-ID header.")
+        ] = None,
+    ) -> Response:
+        return await server.join(request, run_id, principal)
+
+    @router.post(
+        "/runs/{run_id}/cancel",
+        status_code=202,
+        response_model=RunInfo,
+        dependencies=guarded,
+        responses={401: _RUN_ERRORS[401], 404: _RUN_NOT_FOUND},
+        summary="Cancel a run",
+    )
+    @answer_http_errors
+    async def cancel_run(principal: Caller, run_id: str) -> Response:
+        return await server.cancel_run(run_id, principal)
 
     @router.get("/healthz", response_model=Health, summary="Liveness")
     async def healthz() -> Response:

@@ -1,0 +1,128 @@
+"""The runs of one server process: by id, one active run per thread, kept for replay.
+
+A [RunManager][langgraph_sse.runs.RunManager] starts [Run][langgraph_sse.run.Run]s,
+finds them again by id (a client joining or resuming a stream), enforces one
+active run per thread with a multitask strategy, keeps finished runs replayable
+for `retention` seconds, and stops every run on shutdown.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Awaitable
+from typing import Literal
+
+from langgraph_sse.events import Event
+from langgraph_sse.formats.base import Encoder
+from langgraph_sse.run import Run
+
+__all__ = ["MultitaskStrategy", "RunManager", "ThreadBusyError"]
+
+MultitaskStrategy = Literal["reject", "interrupt", "enqueue"]
+"""What a new run on a thread that already has an active run does:
+
+- `reject`: refuse it (HTTP 409);
+- `interrupt`: cancel the active run, then start;
+- `enqueue`: wait for the active run (and any queued before) to finish, then start.
+"""
+
+
+class ThreadBusyError(Exception):
+    """A thread already has an active run and the strategy is `reject`."""
+
+    def __init__(self, thread_id: str, run_id: str) -> None:
+        super().__init__(f"Thread {thread_id!r} already has an active run ({run_id})")
+        self.thread_id = thread_id
+        self.run_id = run_id
+
+
+class RunManager:
+    """Starts runs and keeps track of them.
+
+    Args:
+        retention: Seconds a finished run stays available to join or resume.
+    """
+
+    def __init__(self, *, retention: float = 600.0) -> None:
+        self.retention = retention
+        self._runs: dict[str, Run] = {}
+        self._latest: dict[str, Run] = {}  # thread id -> its newest unfinished run
+
+    def get(self, run_id: str) -> Run | None:
+        """The run with this id, if it is going or finished within `retention`."""
+        return self._runs.get(run_id)
+
+    @property
+    def active(self) -> int:
+        """How many runs are pending or running."""
+        return sum(1 for run in self._runs.values() if not run.finished)
+
+    def active_on(self, thread_id: str) -> Run | None:
+        """The newest unfinished run on a thread, if any."""
+        run = self._latest.get(thread_id)
+        return None if run is None or run.finished else run
+
+    def start(
+        self,
+        events: AsyncIterator[Event],
+        encode: Encoder,
+        *,
+        run_id: str,
+        thread_id: str | None = None,
+        exclusive: bool = True,
+        owner: str | None = None,
+        timeout: float | None = None,
+        multitask: MultitaskStrategy = "reject",
+    ) -> Run:
+        """Start a run of `events`.
+
+        Args:
+            exclusive: Whether the run takes its thread: only one such run per
+                thread is active at once (use it when the graph has a checkpointer).
+            multitask: What to do when the thread already has an active run.
+
+        Raises:
+            ThreadBusyError: the thread is busy and `multitask` is `reject`.
+        """
+        wait_for: Awaitable[object] | None = None
+        previous = self.active_on(thread_id) if exclusive and thread_id is not None else None
+        if previous is not None:
+            if multitask == "reject":
+                raise ThreadBusyError(thread_id or "", previous.run_id)
+            if multitask == "interrupt":
+                previous.cancel()
+            wait_for = previous.wait()
+        run = Run(
+            events,
+            encode,
+            run_id=run_id,
+            thread_id=thread_id,
+            owner=owner,
+            timeout=timeout,
+            wait_for=wait_for,
+        )
+        self._runs[run_id] = run
+        if exclusive and thread_id is not None:
+            self._latest[thread_id] = run
+        run.add_done_callback(self._finished)
+        return run
+
+    def _finished(self, run: Run) -> None:
+        if run.thread_id is not None and self._latest.get(run.thread_id) is run:
+            del self._latest[run.thread_id]
+        asyncio.get_running_loop().call_later(self.retention, self._forget, run)
+
+    def _forget(self, run: Run) -> None:
+        if self._runs.get(run.run_id) is run:
+            del self._runs[run.run_id]
+
+    async def shutdown(self, timeout: float = 5.0) -> None:
+        """Stop every unfinished run: each log ends with an `error` event of type
+        `shutdown` and `done`. Waits up to `timeout` seconds for them."""
+        running = [run for run in self._runs.values() if not run.finished]
+        for run in running:
+            run.cancel("shutdown")
+        if running:
+            await asyncio.wait(
+                [asyncio.ensure_future(run.wait()) for run in running], timeout=timeout
+            )

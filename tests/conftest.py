@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import signal
 from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 
@@ -56,6 +57,10 @@ Serve = Callable[[ASGIApp], Awaitable[str]]
 async def serve() -> AsyncIterator[Serve]:
     """Start apps on a real uvicorn server on 127.0.0.1 (a free port); gives the base URL."""
     running: list[tuple[uvicorn.Server, asyncio.Task[None]]] = []
+    # uvicorn swaps the signal handlers while it serves; servers stopped out of
+    # order can leave a stopped server's handler installed, which sse-starlette
+    # would read as "shutting down". Put back what was there.
+    handlers = {sig: signal.getsignal(sig) for sig in (signal.SIGINT, signal.SIGTERM)}
 
     async def start(app: ASGIApp) -> str:
         config = uvicorn.Config(
@@ -80,3 +85,5 @@ async def serve() -> AsyncIterator[Serve]:
     for server, task in running:
         server.should_exit = True
         await asyncio.wait_for(task, 10)
+    for sig, handler in handlers.items():
+        signal.signal(sig, handler)

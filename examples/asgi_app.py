@@ -5,7 +5,8 @@ Try:  curl -N -X POST http://127.0.0.1:8000/stream -H 'Content-Type: application
         -d '{"message": "Hello"}'
 """
 
-from examples._graph import chat_graph
+from examples._graph import chat_graph, durable
 from langgraph_sse import make_asgi_app
 
-app = make_asgi_app(chat_graph())
+graph = chat_graph()
+app = make_asgi_app(graph, lifespan=durable(graph))

@@ -7,8 +7,9 @@ Try:  curl -N -X POST http://127.0.0.1:8000/stream -H 'Content-Type: application
 
 from fastapi import FastAPI
 
-from examples._graph import chat_graph
+from examples._graph import chat_graph, durable
 from langgraph_sse import make_router
 
-app = FastAPI(title="langgraph-sse: node tracing (debug)")
-app.include_router(make_router(chat_graph(), stream_mode="debug"))
+graph = chat_graph()
+app = FastAPI(title="langgraph-sse: node tracing (debug)", lifespan=durable(graph))
+app.include_router(make_router(graph, stream_mode="debug"))

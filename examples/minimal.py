@@ -10,8 +10,9 @@ Try:  curl -N "http://127.0.0.1:8000/stream?thread_id=t1&message=Hello+world"
 
 from fastapi import FastAPI
 
-from examples._graph import chat_graph
+from examples._graph import chat_graph, durable
 from langgraph_sse import make_router
 
-app = FastAPI(title="langgraph-sse: minimal (updates)")
-app.include_router(make_router(chat_graph(), stream_mode="updates"))
+graph = chat_graph()
+app = FastAPI(title="langgraph-sse: minimal (updates)", lifespan=durable(graph))
+app.include_router(make_router(graph, stream_mode="updates"))

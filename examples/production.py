@@ -24,7 +24,7 @@ import os
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 
-from examples._graph import chat_graph
+from examples._graph import chat_graph, durable
 from langgraph_sse import Limits, api_key_auth, make_router
 
 logging.basicConfig(level=logging.INFO)  # one line per run from the "langgraph_sse" logger
@@ -42,7 +42,8 @@ def api_keys() -> dict[str, str]:
 
 
 keys = api_keys()
-app = FastAPI(title="langgraph-sse: production demo", version="1.0.0")
+graph = chat_graph()
+app = FastAPI(title="langgraph-sse: production demo", version="1.0.0", lifespan=durable(graph))
 app.add_middleware(
     CORSMiddleware,
     allow_origins=["http://localhost:3000", "http://localhost:5173"],  # your frontends, never "*"
@@ -52,7 +53,7 @@ app.add_middleware(
 )
 app.include_router(
     make_router(
-        chat_graph(),
+        graph,
         prefix="/v1",
         auth=api_key_auth(keys, query_param="api_key") if keys else None,  # None: demo mode
         limits=Limits(max_message_chars=20_000, max_run_seconds=300, max_streams_per_principal=8),

@@ -8,7 +8,8 @@ Try:  curl -N -X POST http://127.0.0.1:8000/agent/stream -H 'Content-Type: appli
 from starlette.applications import Starlette
 from starlette.routing import Mount
 
-from examples._graph import chat_graph
+from examples._graph import chat_graph, durable
 from langgraph_sse import make_routes
 
-app = Starlette(routes=[Mount("/agent", routes=make_routes(chat_graph()))])
+graph = chat_graph()
+app = Starlette(routes=[Mount("/agent", routes=make_routes(graph))], lifespan=durable(graph))

@@ -14,7 +14,7 @@ from typing import Any
 from fastapi import FastAPI
 from langgraph.config import get_stream_writer
 
-from examples._graph import State, chat_graph
+from examples._graph import State, chat_graph, durable
 from examples._model import chat_model
 from langgraph_sse import make_router
 
@@ -30,5 +30,6 @@ async def research_agent(state: State) -> dict[str, Any]:
     return {"messages": [await model.ainvoke(state["messages"])]}
 
 
-app = FastAPI(title="langgraph-sse: tokens + progress (messages, custom)")
-app.include_router(make_router(chat_graph(research_agent), stream_mode=["messages", "custom"]))
+graph = chat_graph(research_agent)
+app = FastAPI(title="langgraph-sse: tokens + progress (messages, custom)", lifespan=durable(graph))
+app.include_router(make_router(graph, stream_mode=["messages", "custom"]))

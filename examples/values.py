@@ -9,8 +9,9 @@ Try:  curl -N -X POST http://127.0.0.1:8000/stream -H 'Content-Type: application
 
 from fastapi import FastAPI
 
-from examples._graph import chat_graph
+from examples._graph import chat_graph, durable
 from langgraph_sse import make_router
 
-app = FastAPI(title="langgraph-sse: full state (values)")
-app.include_router(make_router(chat_graph(), stream_mode="values"))
+graph = chat_graph()
+app = FastAPI(title="langgraph-sse: full state (values)", lifespan=durable(graph))
+app.include_router(make_router(graph, stream_mode="values"))

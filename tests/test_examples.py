@@ -6,7 +6,9 @@ import importlib
 import importlib.machinery
 import json
 import sys
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager
+from pathlib import Path
 from types import ModuleType
 from typing import Any
 
@@ -29,8 +31,10 @@ EXAMPLES = (
 
 
 @pytest.fixture(autouse=True)
-def _offline(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    """The fake model, streaming without delay; no API keys required."""
+def _offline(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[None]:
+    """The fake model, streaming without delay; no API keys required; threads in
+    a fresh SQLite file."""
+    monkeypatch.setenv("LANGGRAPH_SSE_DB", str(tmp_path / "threads.sqlite"))
     monkeypatch.delenv("ANTHROPIC_API_KEY", raising=False)
     monkeypatch.delenv("LANGGRAPH_SSE_API_KEYS", raising=False)
     monkeypatch.setattr(examples._model, "TOKEN_DELAY", 0.0)
@@ -42,8 +46,15 @@ def load(name: str) -> ModuleType:
     return importlib.reload(importlib.import_module(f"examples.{name}"))
 
 
-def client(app: Any) -> httpx.AsyncClient:
-    return httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://test")
+@asynccontextmanager
+async def client(app: Any) -> AsyncIterator[httpx.AsyncClient]:
+    """An httpx client on `app`, inside the app's lifespan (which opens its database)."""
+    transport = httpx.ASGITransport(app=app)
+    async with (
+        app.router.lifespan_context(app),
+        httpx.AsyncClient(transport=transport, base_url="http://test") as http,
+    ):
+        yield http
 
 
 async def stream(

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 from langgraph_sse.adapters.asgi import make_asgi_app
 from langgraph_sse.adapters.starlette import make_routes
 from langgraph_sse.auth import Auth, AuthError, Principal, api_key_auth, bearer_auth, jwt_verifier
+from langgraph_sse.checkpointers import postgres_checkpointer, sqlite_checkpointer
 from langgraph_sse.events import (
     BaseEvent,
     CheckpointEvent,
@@ -39,10 +40,12 @@ from langgraph_sse.formats import Encoder, JSONFormat, WireFormat, encode_event
 from langgraph_sse.limits import Limits
 from langgraph_sse.ownership import PRIVATE_THREADS, ThreadOwnership
 from langgraph_sse.responses import JSONResponse
-from langgraph_sse.run import Run
+from langgraph_sse.run import Run, RunState
+from langgraph_sse.runs import MultitaskStrategy, RunManager, ThreadBusyError
 from langgraph_sse.schemas import (
     CommandRequest,
     InvokeResponse,
+    RunInfo,
     RunRequest,
     StreamRequest,
     ThreadHistory,
@@ -81,17 +84,22 @@ __all__ = [
     "Limits",
     "MessageEvent",
     "MetadataEvent",
+    "MultitaskStrategy",
     "NodeEndEvent",
     "NodeStartEvent",
     "Principal",
     "ReasoningEvent",
     "Run",
+    "RunInfo",
+    "RunManager",
     "RunRequest",
+    "RunState",
     "RunStatus",
     "SerializationError",
     "ServerOptions",
     "StreamMode",
     "StreamRequest",
+    "ThreadBusyError",
     "ThreadHistory",
     "ThreadOwnership",
     "ThreadState",
@@ -112,6 +120,8 @@ __all__ = [
     "make_router",
     "make_routes",
     "normalize_stream_mode",
+    "postgres_checkpointer",
+    "sqlite_checkpointer",
     "stream_events",
     "to_jsonable",
 ]

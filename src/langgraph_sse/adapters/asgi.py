@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Callable
+from contextlib import AbstractAsyncContextManager, asynccontextmanager, nullcontext
 from typing import Any, Unpack
 
 from langgraph.pregel import Pregel
@@ -14,19 +14,33 @@ from langgraph_sse.server import GraphServer, ServerOptions
 __all__ = ["make_asgi_app"]
 
 
-def make_asgi_app(graph: Pregel[Any, Any, Any, Any], **options: Unpack[ServerOptions]) -> Starlette:
+def make_asgi_app(
+    graph: Pregel[Any, Any, Any, Any],
+    *,
+    lifespan: Callable[[Starlette], AbstractAsyncContextManager[Any]] | None = None,
+    **options: Unpack[ServerOptions],
+) -> Starlette:
     """An ASGI app serving `graph` at the root: run it with `uvicorn module:app`,
     or mount it in any ASGI framework.
 
-    On shutdown it stops every run (each stream ends with an `error` event of
-    type `shutdown`). `options` are those of [GraphServer][langgraph_sse.server.GraphServer]
-    ([ServerOptions][langgraph_sse.server.ServerOptions]).
+    Args:
+        graph: Any compiled LangGraph.
+        lifespan: An extra lifespan to run the app in, e.g. one giving the graph
+            a durable checkpointer ([sqlite_checkpointer][langgraph_sse.checkpointers.sqlite_checkpointer]).
+        **options: Those of [GraphServer][langgraph_sse.server.GraphServer]
+            ([ServerOptions][langgraph_sse.server.ServerOptions]).
+
+    On shutdown the app stops every run: each open stream ends with an `error`
+    event of type `shutdown`.
     """
     server = GraphServer(graph, **options)
 
     @asynccontextmanager
-    async def lifespan(app: Starlette) -> AsyncIterator[None]:
-        yield
-        await server.shutdown()
+    async def run(app: Starlette) -> AsyncIterator[None]:
+        async with lifespan(app) if lifespan is not None else nullcontext():
+            try:
+                yield
+            finally:
+                await server.shutdown()
 
-    return Starlette(routes=server.routes(), lifespan=lifespan)
+    return Starlette(routes=server.routes(), lifespan=run)

@@ -9,7 +9,8 @@ validated; bodies over the size limit get 413 before they are parsed.
 
 # No `from __future__ import annotations` here: FastAPI reads the endpoints'
 # annotations, and `Caller` below is local to make_router.
-from collections.abc import Callable, Coroutine, Sequence
+from collections.abc import AsyncIterator, Callable, Coroutine, Sequence
+from contextlib import asynccontextmanager
 from typing import Annotated, Any, Unpack
 
 from fastapi import APIRouter, Body, Depends, HTTPException, Path, Query, Request
@@ -87,12 +88,22 @@ def make_router(
         **options: Those of [GraphServer][langgraph_sse.server.GraphServer]
             ([ServerOptions][langgraph_sse.server.ServerOptions]), e.g. `auth`,
             `limits`, `stream_mode`.
+
+    The router's lifespan (FastAPI merges it into the app's) stops every run
+    when the app shuts down.
     """
     server = GraphServer(graph, **options)
+
+    @asynccontextmanager
+    async def lifespan(app: Any) -> AsyncIterator[None]:
+        yield
+        await server.shutdown()  # open streams end with an `error` of type `shutdown`
+
     router = APIRouter(
         prefix=prefix,
         tags=list(tags),
         route_class=_body_limited_route(server.limits.max_body_bytes),
+        lifespan=lifespan,
     )
     guarded = list(dependencies or ())  # every endpoint but /healthz
 

@@ -1,0 +1,88 @@
+"""Durable checkpointers for an app's lifetime: SQLite embedded, PostgreSQL for replicas.
+
+LangGraph's async savers need a running event loop (and an open connection), so
+they are made in the app's lifespan and handed to the graph there: compile the
+graph without a checkpointer, serve it, and wrap the app's life in one of these.
+
+```python
+graph = builder.compile()  # the checkpointer comes at start-up
+
+@asynccontextmanager
+async def lifespan(app):
+    async with sqlite_checkpointer(graph, "threads.sqlite"):
+        yield
+
+app = FastAPI(lifespan=lifespan)
+app.include_router(make_router(graph))
+```
+
+Both are optional: `pip install "langgraph-sse[sqlite]"` or `"langgraph-sse[postgres]"`.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+from langgraph.checkpoint.base import BaseCheckpointSaver
+from langgraph.pregel import Pregel
+
+__all__ = ["postgres_checkpointer", "sqlite_checkpointer"]
+
+
+@asynccontextmanager
+async def sqlite_checkpointer(
+    graph: Pregel[Any, Any, Any, Any], path: str | os.PathLike[str]
+) -> AsyncIterator[BaseCheckpointSaver[Any]]:
+    """Keep `graph`'s threads in a SQLite file while the block runs.
+
+    One process at a time: SQLite suits a single server (it survives restarts
+    and crashes: every checkpoint is committed as it is written). For several
+    replicas use [postgres_checkpointer][langgraph_sse.checkpointers.postgres_checkpointer].
+    """
+    from langgraph.checkpoint.sqlite.aio import AsyncSqliteSaver
+
+    async with AsyncSqliteSaver.from_conn_string(os.fspath(path)) as saver:
+        await saver.setup()
+        async with _given_to(graph, saver):
+            yield saver
+
+
+@asynccontextmanager
+async def postgres_checkpointer(
+    graph: Pregel[Any, Any, Any, Any], conninfo: str, *, max_connections: int = 10
+) -> AsyncIterator[BaseCheckpointSaver[Any]]:
+    """Keep `graph`'s threads in PostgreSQL while the block runs, through a
+    connection pool. Replicas sharing the database share the threads; the tables
+    are created on first use.
+
+    Args:
+        conninfo: e.g. `"postgresql://user@db:5432/app"`.
+        max_connections: Size of the pool.
+    """
+    from langgraph.checkpoint.postgres.aio import AsyncPostgresSaver
+    from psycopg.rows import dict_row
+    from psycopg_pool import AsyncConnectionPool
+
+    kwargs = {"autocommit": True, "prepare_threshold": 0, "row_factory": dict_row}
+    async with AsyncConnectionPool(
+        conninfo, max_size=max_connections, kwargs=kwargs, open=False
+    ) as pool:
+        saver = AsyncPostgresSaver(conn=pool)  # type: ignore[arg-type]
+        await saver.setup()
+        async with _given_to(graph, saver):
+            yield saver
+
+
+@asynccontextmanager
+async def _given_to(
+    graph: Pregel[Any, Any, Any, Any], saver: BaseCheckpointSaver[Any]
+) -> AsyncIterator[None]:
+    previous = graph.checkpointer
+    graph.checkpointer = saver
+    try:
+        yield
+    finally:
+        graph.checkpointer = previous

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 from langgraph_sse.adapters.asgi import make_asgi_app
 from langgraph_sse.adapters.starlette import make_routes
 from langgraph_sse.auth import Auth, AuthError, Principal, api_key_auth, bearer_auth, jwt_verifier
+from langgraph_sse.broker import RedisBroker, RemoteRun
 from langgraph_sse.checkpointers import postgres_checkpointer, sqlite_checkpointer
 from langgraph_sse.events import (
     BaseEvent,
@@ -89,6 +90,8 @@ __all__ = [
     "NodeStartEvent",
     "Principal",
     "ReasoningEvent",
+    "RedisBroker",
+    "RemoteRun",
     "Run",
     "RunInfo",
     "RunManager",

@@ -53,6 +53,8 @@ class Run:
             ends with an `error` event of type `timeout` and `done`. None: no limit.
         wait_for: Something to wait for before the graph starts (the run stays
             `pending` meanwhile): the end of the previous run on the thread.
+        before_done: Awaited just before the run's `done` frame is written, so
+            that whoever sees `done` finds its effects (e.g. the thread freed in Redis).
     """
 
     def __init__(
@@ -65,8 +67,10 @@ class Run:
         owner: str | None = None,
         timeout: float | None = None,
         wait_for: Awaitable[object] | None = None,
+        before_done: Callable[[], Awaitable[object]] | None = None,
     ) -> None:
         self.run_id = run_id
+        self._before_done = before_done
         self.thread_id = thread_id
         self.owner = owner
         self.outcome: str = "running"
@@ -123,28 +127,34 @@ class Run:
                 await wait_for
                 self._started = True
                 self.started_at = asyncio.get_running_loop().time()
+            before_done = self._before_done
             async with asyncio.timeout(timeout) as deadline, aclosing(events):  # type: ignore[type-var]
                 async for last in events:
+                    if type(last) is DoneEvent and before_done is not None:
+                        await self._done_hook()
                     push(encode(last), last.seq)
                     count += 1
             self.outcome = last.status if isinstance(last, DoneEvent) else "success"
         except TimeoutError:
             if not deadline.expired():
                 raise
-            self._end(count, "timeout", f"The run took longer than {timeout:g} s and was stopped")
+            await self._end(
+                count, "timeout", f"The run took longer than {timeout:g} s and was stopped"
+            )
         except asyncio.CancelledError:
             self._started = True
             if self._cancel_reason == "shutdown":
-                self._end(count, "shutdown", "The server is shutting down")
+                await self._end(count, "shutdown", "The server is shutting down")
             else:
                 self.outcome = "cancelled"
+                await self._done_hook()
                 push(encode(DoneEvent(seq=count, status="cancelled")), count)
             raise
         except Exception as exc:
             # An event that cannot be encoded (or a bug): end the stream cleanly;
             # leaving the `async with` has already stopped the graph.
             logger.warning("run %s stopped: %s: %s", self.run_id, type(exc).__name__, exc)
-            self._end(count, type(exc).__name__, str(exc))
+            await self._end(count, type(exc).__name__, str(exc))
             self.outcome = "error"
         finally:
             self.ended_at = asyncio.get_running_loop().time()
@@ -152,10 +162,18 @@ class Run:
             _release_all(self._frame_waiters)
             _release_all(self._end_waiters)
 
-    def _end(self, seq: int, error: str, message: str) -> None:
+    async def _end(self, seq: int, error: str, message: str) -> None:
         self.outcome = error
         self._push(self._encode(ErrorEvent(seq=seq, error=error, message=message)), seq)
+        await self._done_hook()
         self._push(self._encode(DoneEvent(seq=seq + 1, status="error")), seq + 1)
+
+    async def _done_hook(self) -> None:
+        if self._before_done is not None:
+            try:
+                await self._before_done()
+            except Exception:  # never let it keep `done` from the readers
+                logger.warning("run %s: before_done failed", self.run_id, exc_info=True)
 
     def _push(self, frame: bytes, seq: int) -> None:
         if frame:
@@ -163,6 +181,21 @@ class Run:
             self._seqs.append(seq)
             if self._frame_waiters:
                 _release_all(self._frame_waiters)
+
+    def log_slice(self, start: int) -> tuple[list[int], list[bytes]]:
+        """The event seqs and frames of the log from position `start` on."""
+        return self._seqs[start:], self._frames[start:]
+
+    async def wait_for_frames(self, position: int, delay: float = 0.0) -> None:
+        """Return, no sooner than `delay` seconds from now, once the log holds more
+        than `position` frames or the run has ended."""
+        if delay:
+            await asyncio.sleep(delay)
+        loop = asyncio.get_running_loop()
+        while len(self._frames) <= position and not self._finished:
+            waiter = loop.create_future()
+            self._frame_waiters.append(waiter)
+            await waiter
 
     def position_after(self, last_event_id: str | None) -> int:
         """Where a reader that last saw `last_event_id` resumes in the log (0: the start).

@@ -9,7 +9,7 @@ for `retention` seconds, and stops every run on shutdown.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Awaitable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Literal
 
 from langgraph_sse.events import Event
@@ -73,6 +73,8 @@ class RunManager:
         owner: str | None = None,
         timeout: float | None = None,
         multitask: MultitaskStrategy = "reject",
+        wait_for: Awaitable[object] | None = None,
+        before_done: Callable[[], Awaitable[object]] | None = None,
     ) -> Run:
         """Start a run of `events`.
 
@@ -80,18 +82,19 @@ class RunManager:
             exclusive: Whether the run takes its thread: only one such run per
                 thread is active at once (use it when the graph has a checkpointer).
             multitask: What to do when the thread already has an active run.
+            wait_for: Something else to wait for before the run starts.
+            before_done: Awaited just before the run's `done` frame is written.
 
         Raises:
             ThreadBusyError: the thread is busy and `multitask` is `reject`.
         """
-        wait_for: Awaitable[object] | None = None
         previous = self.active_on(thread_id) if exclusive and thread_id is not None else None
         if previous is not None:
             if multitask == "reject":
                 raise ThreadBusyError(thread_id or "", previous.run_id)
             if multitask == "interrupt":
                 previous.cancel()
-            wait_for = previous.wait()
+            wait_for = _after(previous.wait(), wait_for)
         run = Run(
             events,
             encode,
@@ -100,6 +103,7 @@ class RunManager:
             owner=owner,
             timeout=timeout,
             wait_for=wait_for,
+            before_done=before_done,
         )
         self._runs[run_id] = run
         if exclusive and thread_id is not None:
@@ -126,3 +130,9 @@ class RunManager:
             await asyncio.wait(
                 [asyncio.ensure_future(run.wait()) for run in running], timeout=timeout
             )
+
+
+async def _after(first: Awaitable[object], then: Awaitable[object] | None) -> None:
+    await first
+    if then is not None:
+        await then

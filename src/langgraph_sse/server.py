@@ -24,11 +24,12 @@ Endpoints (relative to where they are mounted):
 
 from __future__ import annotations
 
+import asyncio
 import functools
 import logging
 import uuid
 from collections import Counter
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Awaitable, Sequence
 from typing import Any, TypedDict
 
 import anyio
@@ -41,6 +42,7 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
 from langgraph_sse.auth import Auth, AuthError, Principal
+from langgraph_sse.broker import RedisBroker, RemoteRun
 from langgraph_sse.events import ErrorEvent, Event, InterruptEvent, ValuesEvent
 from langgraph_sse.exceptions import HTTPError, answer_http_errors
 from langgraph_sse.formats import Encoder, JSONFormat, WireFormat
@@ -55,7 +57,7 @@ from langgraph_sse.parsing import (
 )
 from langgraph_sse.responses import JSONResponse
 from langgraph_sse.run import Run
-from langgraph_sse.runs import RunManager, ThreadBusyError
+from langgraph_sse.runs import MultitaskStrategy, RunManager, ThreadBusyError
 from langgraph_sse.schemas import HistoryQuery, RunRequest, StreamRequest
 from langgraph_sse.sse import SSE_HEADERS, event_stream_response
 from langgraph_sse.stream import StreamMode, normalize_stream_mode, stream_events
@@ -80,6 +82,7 @@ class ServerOptions(TypedDict, total=False):
     cancel_timeout: float
     flush_interval: float
     run_retention: float
+    broker: RedisBroker | None
 
 
 class GraphServer:
@@ -111,6 +114,10 @@ class GraphServer:
             [Run.chunks][langgraph_sse.run.Run.chunks].
         run_retention: Seconds a finished run stays replayable
             (`GET /runs/{run_id}/stream`).
+        broker: Share runs between replicas: with a
+            [RedisBroker][langgraph_sse.broker.RedisBroker] any replica can join,
+            resume, cancel or report any run, and one run per thread holds across
+            replicas. None: runs live in the process that started them.
     """
 
     def __init__(
@@ -128,6 +135,7 @@ class GraphServer:
         cancel_timeout: float = 5.0,
         flush_interval: float = 0.002,
         run_retention: float = 600.0,
+        broker: RedisBroker | None = None,
     ) -> None:
         self.graph = graph
         self.stream_mode = normalize_stream_mode(stream_mode)
@@ -141,6 +149,8 @@ class GraphServer:
         self.cancel_timeout = cancel_timeout
         self.flush_interval = flush_interval
         self.runs = RunManager(retention=run_retention)
+        self.broker = broker
+        self._publishers: set[asyncio.Task[None]] = set()
         self._open_streams: Counter[str] = Counter()
 
     @property
@@ -202,7 +212,7 @@ class GraphServer:
         stream_key = _stream_key(request, principal)
         self._open_stream(stream_key)
         try:
-            run = self._start_run(
+            run = await self._start_run(
                 body,
                 principal,
                 thread_id,
@@ -218,7 +228,7 @@ class GraphServer:
             run, 0, stream_key, cancel_on_disconnect=body.on_disconnect != "continue"
         )
 
-    def _start_run(
+    async def _start_run(
         self,
         body: RunRequest,
         principal: Principal | None,
@@ -231,6 +241,21 @@ class GraphServer:
         encoder: Encoder | None = None,
     ) -> Run:
         run_id = str(uuid.uuid4())
+        multitask = body.multitask_strategy or "reject"
+        exclusive = has_checkpointer(self.graph)
+        turn: Awaitable[None] | None = None
+        before_done = None
+        if self.broker is not None and exclusive:
+            # The thread is claimed in Redis, across replicas.
+            holder = await self.broker.claim_thread(thread_id, run_id)
+            if holder is not None:
+                if multitask == "reject":
+                    raise HTTPError(409, str(ThreadBusyError(thread_id, holder)))
+                turn = self._take_thread(thread_id, run_id, holder, multitask)
+            # Free the thread before `done` is sent: a client that saw `done`
+            # may start the next run at once, on any replica.
+            before_done = functools.partial(self.broker.release_thread, thread_id, run_id)
+            exclusive = False  # the local manager need not check again
         events = stream_events(
             self.graph, graph_input, config, stream_mode=modes, subgraphs=subgraphs, run_id=run_id
         )
@@ -240,13 +265,22 @@ class GraphServer:
                 encoder or self.wire_format.encoder(),
                 run_id=run_id,
                 thread_id=thread_id,
-                exclusive=has_checkpointer(self.graph),
+                exclusive=exclusive,
                 owner=None if principal is None else principal.id,
                 timeout=self.limits.max_run_seconds,
-                multitask=body.multitask_strategy or "reject",
+                multitask=multitask,
+                wait_for=turn,
+                before_done=before_done,
             )
         except ThreadBusyError as exc:
             raise HTTPError(409, str(exc)) from None
+        if self.broker is not None and encoder is None:
+            publisher = asyncio.get_running_loop().create_task(
+                self.broker.publish(run, self.runs.retention),
+                name=f"langgraph-sse publish {run_id}",
+            )
+            self._publishers.add(publisher)
+            publisher.add_done_callback(self._publishers.discard)
         log = {
             "run_id": run_id,
             "thread_id": thread_id,
@@ -255,6 +289,15 @@ class GraphServer:
         }
         run.add_done_callback(functools.partial(_log_run, log))
         return run
+
+    async def _take_thread(
+        self, thread_id: str, run_id: str, holder: str, multitask: MultitaskStrategy
+    ) -> None:
+        assert self.broker is not None
+        if multitask == "interrupt":
+            await self.broker.cancel(holder)
+        while await self.broker.claim_thread(thread_id, run_id) is not None:
+            await self.broker.wait_for_thread(thread_id)
 
     def _respond(
         self, run: Run, start: int, stream_key: str, *, cancel_on_disconnect: bool
@@ -324,7 +367,7 @@ class GraphServer:
         """
         check_limits(body, self.limits)
         thread_id, config, graph_input = await self.prepare(body, principal)
-        run = self._start_run(
+        run = await self._start_run(
             body,
             principal,
             thread_id,
@@ -335,13 +378,13 @@ class GraphServer:
         )
         return JSONResponse(_run_info(run), status_code=202)
 
-    def run_info(self, run_id: str, principal: Principal | None = None) -> Response:
+    async def run_info(self, run_id: str, principal: Principal | None = None) -> Response:
         """`GET /runs/{run_id}`: the run's [RunInfo][langgraph_sse.schemas.RunInfo].
 
         Raises:
             HTTPError: 404 for an unknown (or expired, or another principal's) run.
         """
-        return JSONResponse(_run_info(self._find_run(run_id, principal)))
+        return JSONResponse(_run_info(await self._find_run(run_id, principal)))
 
     async def join(
         self, request: Request, run_id: str, principal: Principal | None = None
@@ -356,19 +399,34 @@ class GraphServer:
             HTTPError: 404 for an unknown run, 422 for a `Last-Event-ID` that is
                 not one of this run's ids, 429 over the stream cap.
         """
-        run = self._find_run(run_id, principal)
+        run = await self._find_run(run_id, principal)
         last_event_id = request.headers.get("last-event-id") or request.query_params.get(
             "last_event_id"
         )
         try:
-            start = run.position_after(last_event_id)
+            after = None if last_event_id is None else int(last_event_id)
         except ValueError:
             raise HTTPError.field(
                 ["header", "last-event-id"], f"Not an event id of this run: {last_event_id!r}"
             ) from None
         stream_key = _stream_key(request, principal)
         self._open_stream(stream_key)
+        if isinstance(run, RemoteRun):  # running on another replica, or finished there
+            assert self.broker is not None
+            return event_stream_response(
+                self._relay(self.broker.frames(run.run_id, after), stream_key),
+                ping_interval=self.ping_interval,
+                headers={"X-Run-Id": run.run_id, "X-Thread-Id": run.thread_id or ""},
+            )
+        start = run.position_after(None if after is None else str(after))
         return self._respond(run, start, stream_key, cancel_on_disconnect=False)
+
+    async def _relay(self, frames: AsyncIterator[bytes], stream_key: str) -> AsyncIterator[bytes]:
+        try:
+            async for chunk in frames:
+                yield chunk
+        finally:
+            self._close_stream(stream_key)
 
     async def cancel_run(self, run_id: str, principal: Principal | None = None) -> Response:
         """`POST /runs/{run_id}/cancel`: stop the run (its readers get `done` with
@@ -377,14 +435,24 @@ class GraphServer:
         Raises:
             HTTPError: 404 for an unknown run.
         """
-        run = self._find_run(run_id, principal)
-        run.cancel()
+        run = await self._find_run(run_id, principal)
+        if isinstance(run, Run):
+            run.cancel()
+            with anyio.move_on_after(self.cancel_timeout):
+                await run.wait()
+            return JSONResponse(_run_info(run), status_code=202)
+        assert self.broker is not None
+        await self.broker.cancel(run_id)
         with anyio.move_on_after(self.cancel_timeout):
-            await run.wait()
+            while not run.finished:
+                await asyncio.sleep(0.05)
+                run = await self._find_run(run_id, principal)
         return JSONResponse(_run_info(run), status_code=202)
 
-    def _find_run(self, run_id: str, principal: Principal | None) -> Run:
-        run = self.runs.get(run_id)
+    async def _find_run(self, run_id: str, principal: Principal | None) -> Run | RemoteRun:
+        run: Run | RemoteRun | None = self.runs.get(run_id)
+        if run is None and self.broker is not None:
+            run = await self.broker.find(run_id)
         if run is None or (
             principal is not None and self.ownership is not None and run.owner != principal.id
         ):
@@ -396,6 +464,10 @@ class GraphServer:
         `shutdown` and `done`. Call it when the app shuts down (the ASGI app
         from [make_asgi_app][langgraph_sse.adapters.asgi.make_asgi_app] does)."""
         await self.runs.shutdown(self.cancel_timeout)
+        if self._publishers:
+            await asyncio.wait(self._publishers, timeout=self.cancel_timeout)
+        if self.broker is not None:
+            await self.broker.aclose()
 
     async def invoke(self, body: RunRequest, principal: Principal | None = None) -> Response:
         """Run to the end and answer the output, status and pending interrupts.
@@ -415,7 +487,7 @@ class GraphServer:
             collected.append(event)
             return b""
 
-        run = self._start_run(
+        run = await self._start_run(
             body,
             principal,
             thread_id,
@@ -599,7 +671,7 @@ class GraphServer:
     @answer_http_errors
     async def _run_endpoint(self, request: Request) -> Response:
         principal = await self.authenticate(request)
-        return self.run_info(request.path_params["run_id"], principal)
+        return await self.run_info(request.path_params["run_id"], principal)
 
     @answer_http_errors
     async def _join_endpoint(self, request: Request) -> Response:
@@ -625,7 +697,7 @@ def _log_run(log: dict[str, Any], run: Run) -> None:
     )
 
 
-def _run_info(run: Run) -> dict[str, Any]:
+def _run_info(run: Run | RemoteRun) -> dict[str, Any]:
     return {
         "run_id": run.run_id,
         "thread_id": run.thread_id,

@@ -210,7 +210,7 @@ def make_router(
     )
     @answer_http_errors
     async def run_info(principal: Caller, run_id: str) -> Response:
-        return server.run_info(run_id, principal)
+        return await server.run_info(run_id, principal)
 
     @router.get(
         "/runs/{run_id}/stream",

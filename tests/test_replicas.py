@@ -1,0 +1,184 @@
+"""Two replicas sharing PostgreSQL (threads) and Redis (runs), each a real uvicorn
+process on 127.0.0.1: a stream started on A resumes on B, an interrupt on A is
+resumed on B, a run on A is cancelled from B, and a thread busy on A is busy on B."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from httpx_sse import aconnect_sse
+
+from tests.conftest import read_events
+
+POSTGRES = os.environ.get(
+    "LANGGRAPH_SSE_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432/postgres"
+)
+REDIS = os.environ.get("LANGGRAPH_SSE_TEST_REDIS", "redis://127.0.0.1:6379/0")
+REPLY_WORDS = [f"w{i}" for i in range(60)]  # what tests.replica_app answers
+
+
+def _reachable(port: int) -> bool:
+    with socket.socket() as sock:
+        sock.settimeout(0.5)
+        return sock.connect_ex(("127.0.0.1", port)) == 0
+
+
+pytestmark = [
+    pytest.mark.skipif(not _reachable(5432), reason="PostgreSQL is not running on 127.0.0.1:5432"),
+    pytest.mark.skipif(not _reachable(6379), reason="Redis is not running on 127.0.0.1:6379"),
+]
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@pytest.fixture
+async def replicas() -> AsyncIterator[tuple[str, str]]:
+    """Replicas A and B of tests.replica_app, sharing one database and one Redis."""
+    env = {
+        **os.environ,
+        "REPLICA_POSTGRES": POSTGRES,
+        "REPLICA_REDIS": REDIS,
+        "REPLICA_PREFIX": f"lgsse-test-{uuid.uuid4().hex[:8]}:",
+    }
+    processes, bases = [], []
+    for _ in range(2):
+        port = _free_port()
+        processes.append(
+            subprocess.Popen(
+                [
+                    sys.executable,
+                    "-m",
+                    "uvicorn",
+                    "tests.replica_app:app",
+                    "--port",
+                    str(port),
+                    "--log-level",
+                    "warning",
+                ],
+                env=env,
+                cwd=Path(__file__).parent.parent,
+            )
+        )
+        bases.append(f"http://127.0.0.1:{port}")
+    try:
+        async with httpx.AsyncClient() as client:
+            for base, process in zip(bases, processes, strict=True):
+                deadline = time.monotonic() + 30
+                while True:
+                    try:
+                        if (await client.get(f"{base}/healthz")).status_code == 200:
+                            break
+                    except httpx.TransportError:
+                        pass
+                    assert process.poll() is None and time.monotonic() < deadline, (
+                        "a replica did not start"
+                    )
+                    await asyncio.sleep(0.1)
+        yield bases[0], bases[1]
+    finally:
+        for process in processes:
+            process.terminate()
+        for process in processes:
+            try:
+                process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                process.kill()
+
+
+def words(events: list[dict[str, Any]]) -> list[str]:
+    return [e["data"]["word"] for e in events if e["type"] == "custom"]
+
+
+async def test_a_stream_started_on_a_resumes_on_b(replicas: tuple[str, str]) -> None:
+    a, b = replicas
+    thread = f"t-{uuid.uuid4()}"
+    async with httpx.AsyncClient(timeout=30) as client:
+        first: list[dict[str, Any]] = []
+        body = {"message": "hello", "thread_id": thread, "on_disconnect": "continue"}
+        async with aconnect_sse(client, "POST", f"{a}/stream", json=body) as source:
+            async for sse in source.aiter_sse():
+                first.append(json.loads(sse.data))
+                if len(first) == 12:
+                    break  # the client drops mid-answer
+        run_id, last = first[0]["run_id"], first[-1]["seq"]
+        started = time.perf_counter()
+        rest: list[dict[str, Any]] = []
+        async with aconnect_sse(
+            client, "GET", f"{b}/runs/{run_id}/stream", headers={"Last-Event-ID": str(last)}
+        ) as source:
+            assert source.response.status_code == 200
+            async for sse in source.aiter_sse():
+                if not rest:
+                    latency = time.perf_counter() - started
+                rest.append(json.loads(sse.data))
+        events = first + rest
+        assert [e["seq"] for e in events] == list(range(len(events)))  # no gap, no duplicate
+        assert words(events) == REPLY_WORDS and events[-1]["status"] == "success"
+        print(
+            f"\nresumed on B after {len(first)} frames: {len(rest)} frames, first after {latency * 1000:.1f} ms"
+        )
+        info = (await client.get(f"{b}/runs/{run_id}")).json()
+        assert info["status"] == "success" and info["thread_id"] == thread
+        # B also replays the whole finished run
+        whole = await read_events(client, "GET", f"{b}/runs/{run_id}/stream")
+        assert whole == events
+
+
+async def test_interrupt_on_a_resume_on_b(replicas: tuple[str, str]) -> None:
+    a, b = replicas
+    thread = f"t-{uuid.uuid4()}"
+    async with httpx.AsyncClient(timeout=30) as client:
+        asked = await read_events(
+            client, "POST", f"{a}/stream", json={"message": "approve this", "thread_id": thread}
+        )
+        assert asked[-1]["status"] == "interrupted"
+        assert next(e for e in asked if e["type"] == "interrupt")["value"] == {
+            "question": "approve?"
+        }
+        resumed = await read_events(
+            client,
+            "POST",
+            f"{b}/stream",
+            json={"thread_id": thread, "command": {"resume": "yes"}, "stream_mode": "updates"},
+        )
+        assert resumed[-1]["status"] == "success"
+        state = (await client.get(f"{a}/threads/{thread}/state")).json()
+        assert state["values"]["messages"][-1]["content"] == "approved: yes" and state["next"] == []
+
+
+async def test_cancel_from_b_stops_a_run_on_a_and_threads_are_busy_across_replicas(
+    replicas: tuple[str, str],
+) -> None:
+    a, b = replicas
+    thread = f"t-{uuid.uuid4()}"
+    async with httpx.AsyncClient(timeout=30) as client:
+        run = (await client.post(f"{a}/runs", json={"message": "slow", "thread_id": thread})).json()
+        await asyncio.sleep(0.3)
+        busy = await client.post(f"{b}/stream", json={"message": "me too", "thread_id": thread})
+        assert busy.status_code == 409 and run["run_id"] in busy.json()["detail"]
+        cancelled = await client.post(f"{b}/runs/{run['run_id']}/cancel")
+        assert cancelled.status_code == 202 and cancelled.json()["status"] == "cancelled"
+        assert (await client.get(f"{a}/runs/{run['run_id']}")).json()["status"] == "cancelled"
+        events = await read_events(client, "GET", f"{b}/runs/{run['run_id']}/stream")
+        assert events[-1]["status"] == "cancelled" and len(words(events)) < 60 * 50
+        # the thread is free again, on either replica
+        again = await read_events(
+            client, "POST", f"{b}/stream", json={"message": "now", "thread_id": thread}
+        )
+        assert again[-1]["status"] == "success"

@@ -5,6 +5,7 @@ checkpoint, and the thread can go on. SQLite, and PostgreSQL when it runs here."
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import signal
 import socket
@@ -18,6 +19,7 @@ from typing import Any
 
 import httpx
 import pytest
+from httpx_sse import aconnect_sse
 
 from tests.conftest import read_events, types
 
@@ -140,3 +142,24 @@ async def test_kill_9_mid_run_keeps_the_thread(
             client, "POST", "/stream", json={"thread_id": thread, "message": "again"}
         )
         assert more[-1]["status"] == "success"
+
+
+async def test_sigterm_ends_open_streams_with_a_shutdown_error(
+    start_server: Start, tmp_path: Path
+) -> None:
+    process, base = await start_server(
+        {"CRASH_SQLITE": str(tmp_path / "t.sqlite"), "CRASH_THINK_SECONDS": "60"}
+    )
+    events: list[dict[str, Any]] = []
+    async with (
+        httpx.AsyncClient(base_url=base, timeout=30) as client,
+        aconnect_sse(client, "POST", "/stream", json={"message": "hi"}) as source,
+    ):
+        async for sse in source.aiter_sse():
+            events.append(json.loads(sse.data))
+            if events[-1]["type"] == "updates":  # remembered; now thinking for a minute
+                process.send_signal(signal.SIGTERM)
+    assert types(events)[-2:] == ["error", "done"]
+    assert events[-2]["error"] == "shutdown" and events[-1]["status"] == "error"
+    # uvicorn shut down gracefully (and re-raised SIGTERM, as it does)
+    assert process.wait(timeout=15) in (0, -signal.SIGTERM)

@@ -391,3 +391,25 @@ async def test_head_request_runs_nothing(adapter: str) -> None:
         assert response.content == b""
     await asyncio.sleep(0.05)
     assert not probe.started.is_set()
+
+
+async def test_invoke_input_the_graph_refuses_is_a_422(adapter: str) -> None:
+    app = mount(adapter, graphs.chat_graph("x", "y"))
+    async with asgi_client(app) as client:
+        for bad in (None, 0, {"messages": 5}):
+            response = await client.post("/invoke", json={"input": bad})
+            assert response.status_code == 422, bad
+            (error,) = response.json()["detail"]
+            assert error["loc"] == ["body", "input"] and "refused the input" in error["msg"]
+
+
+async def test_thread_ids_with_any_text_but_control_characters(adapter: str) -> None:
+    app = mount(adapter, graphs.chat_graph("x", "y"))
+    async with asgi_client(app) as client:
+        response = await client.post("/stream", json={"message": "hi", "thread_id": "thé 日本 a/b"})
+        assert response.status_code == 200
+        assert response.headers["x-thread-id"] == "th%C3%A9%20%E6%97%A5%E6%9C%AC%20a%2Fb"
+        assert '"thread_id":"thé 日本 a/b"' in response.text
+        for bad in ("a\nb", "a\rb", "nul\x00"):
+            response = await client.post("/stream", json={"message": "hi", "thread_id": bad})
+            assert response.status_code == 422 and "thread_id" in json.dumps(response.json())

@@ -42,8 +42,10 @@ __all__ = [
     "ThreadState",
 ]
 
-ThreadId = Annotated[StrictStr, StringConstraints(min_length=1, max_length=256)]
-"""A thread id: 1 to 256 characters."""
+ThreadId = Annotated[
+    StrictStr, StringConstraints(min_length=1, max_length=256, pattern=r"^[^\x00-\x1f\x7f]+$")
+]
+"""A thread id: 1 to 256 characters, no control characters."""
 
 
 def _as_list(value: Any) -> Any:

@@ -31,6 +31,7 @@ import uuid
 from collections import Counter
 from collections.abc import AsyncIterator, Awaitable, Sequence
 from typing import Any, TypedDict
+from urllib.parse import quote
 
 import anyio
 from langchain_core.messages import HumanMessage
@@ -305,7 +306,7 @@ class GraphServer:
         return event_stream_response(
             self._send(run, start, stream_key, cancel_on_disconnect),
             ping_interval=self.ping_interval,
-            headers={"X-Run-Id": run.run_id, "X-Thread-Id": run.thread_id or ""},
+            headers=_run_headers(run),
             on_shutdown=functools.partial(run.cancel, "shutdown"),
         )
 
@@ -416,7 +417,7 @@ class GraphServer:
             return event_stream_response(
                 self._relay(self.broker.frames(run.run_id, after), stream_key),
                 ping_interval=self.ping_interval,
-                headers={"X-Run-Id": run.run_id, "X-Thread-Id": run.thread_id or ""},
+                headers=_run_headers(run),
             )
         start = run.position_after(None if after is None else str(after))
         return self._respond(run, start, stream_key, cancel_on_disconnect=False)
@@ -476,7 +477,8 @@ class GraphServer:
         over `limits.max_run_seconds` is cancelled and answers 504.
 
         Raises:
-            HTTPError: 422 over a limit, 409 for a busy thread, or the errors of
+            HTTPError: 422 over a limit or for an input the graph refused before
+                running any node, 409 for a busy thread, or the errors of
                 [prepare][langgraph_sse.server.GraphServer.prepare].
         """
         check_limits(body, self.limits)
@@ -506,15 +508,25 @@ class GraphServer:
             "interrupts": [],
             "error": None,
         }
+        accepted = False  # whether the graph took the input (it then shows its state)
         for event in collected:
             if isinstance(event, ValuesEvent) and not event.ns:
                 result["values"] = event.data
+                accepted = True
             elif isinstance(event, InterruptEvent):
                 result["interrupts"].append({"id": event.id, "value": event.value})
             elif isinstance(event, ErrorEvent):
                 result["error"] = {"error": event.error, "message": event.message}
         if run.outcome == "timeout":
             return JSONResponse(result, status_code=504)
+        if result["status"] == "error" and not accepted and result["error"] is not None:
+            # The graph refused the input itself (e.g. EmptyInputError): the client's fault.
+            error = result["error"]
+            raise HTTPError.field(
+                ["body", "input"],
+                f"The graph refused the input: {error['error']}: {error['message']}",
+                "graph_input",
+            )
         return JSONResponse(result, status_code=500 if result["status"] == "error" else 200)
 
     async def prepare(
@@ -695,6 +707,12 @@ def _log_run(log: dict[str, Any], run: Run) -> None:
         " ".join(f"{key}={value}" for key, value in fields.items()),
         extra={"langgraph_sse": fields},
     )
+
+
+def _run_headers(run: Run | RemoteRun) -> dict[str, str]:
+    # Header values must be Latin-1 without line breaks: percent-encode the id
+    # (the `metadata` event carries it as it is).
+    return {"X-Run-Id": run.run_id, "X-Thread-Id": quote(run.thread_id or "", safe="")}
 
 
 def _run_info(run: Run | RemoteRun) -> dict[str, Any]:

@@ -75,7 +75,9 @@ def test_openapi_schema_describes_every_endpoint_with_models() -> None:
     post_stream = paths["/agent/stream"]["post"]
     body_ref = post_stream["requestBody"]["content"]["application/json"]["schema"]["$ref"]
     assert body_ref.endswith("/StreamRequest")
-    assert "text/event-stream" in post_stream["responses"]["200"]["content"]
+    events = post_stream["responses"]["200"]["content"]["text/event-stream"]["itemSchema"]
+    assert events["required"] == ["event", "id", "data"]
+    assert "token" in events["properties"]["event"]["enum"]
     get_params = {p["name"] for p in paths["/agent/stream"]["get"]["parameters"]}
     assert get_params == {"thread_id", "message", "input", "command", "stream_mode", "subgraphs"}
     assert ref(paths["/agent/invoke"]["post"]).endswith("/InvokeResponse")

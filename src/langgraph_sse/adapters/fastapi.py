@@ -11,7 +11,7 @@ validated; bodies over the size limit get 413 before they are parsed.
 # annotations, and `Caller` below is local to make_router.
 from collections.abc import AsyncIterator, Callable, Coroutine, Sequence
 from contextlib import asynccontextmanager
-from typing import Annotated, Any, Unpack
+from typing import Annotated, Any, Unpack, get_args
 
 from fastapi import APIRouter, Body, Depends, HTTPException, Path, Query, Request
 from fastapi.params import Depends as DependsParam
@@ -21,6 +21,7 @@ from starlette.responses import Response
 from starlette.types import Message, Receive
 
 from langgraph_sse.auth import Principal
+from langgraph_sse.events import EventType
 from langgraph_sse.exceptions import HTTPError, answer_http_errors
 from langgraph_sse.parsing import too_large
 from langgraph_sse.schemas import (
@@ -50,7 +51,20 @@ _STREAM_RESPONSES: dict[int | str, dict[str, Any]] = {
             "Server-Sent Events, one per run event: `event: <type>`, `id: <seq>`, "
             "`data: <event JSON>`. The first is `metadata`, the last `done`."
         ),
-        "content": {"text/event-stream": {"schema": {"type": "string"}}},
+        # One item per SSE event (OpenAPI's `itemSchema` for sequential media types).
+        "content": {
+            "text/event-stream": {
+                "itemSchema": {
+                    "type": "object",
+                    "properties": {
+                        "event": {"type": "string", "enum": list(get_args(EventType))},
+                        "id": {"type": "string", "pattern": "^[0-9]+$"},
+                        "data": {"type": "string", "contentMediaType": "application/json"},
+                    },
+                    "required": ["event", "id", "data"],
+                }
+            }
+        },
     },
     **_RUN_ERRORS,
     429: {"model": ErrorResponse, "description": "Too many open streams."},

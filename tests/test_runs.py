@@ -253,3 +253,41 @@ async def test_shutdown_ends_open_streams_with_a_shutdown_error(serve: Serve) ->
         assert events[-2]["error"] == "shutdown" and events[-1]["status"] == "error"
         assert seqs(events) == list(range(len(events)))
         assert probe.cancelled.is_set()
+
+
+@pytest.mark.parametrize("adapter", ADAPTERS)
+async def test_last_event_ids_a_run_never_sent_are_422(adapter: str) -> None:
+    app = mount(adapter, graphs.chat_graph(REPLY))
+    async with asgi_client(app) as client:
+        run_id = (await client.post("/runs", json={"message": "hi"})).json()["run_id"]
+        events = await read_events(client, "GET", f"/runs/{run_id}/stream")
+        last = events[-1]["seq"]
+        for bad in ("-1", str(last + 1), "1000000", "1.5"):
+            response = await client.get(f"/runs/{run_id}/stream", headers={"Last-Event-ID": bad})
+            assert response.status_code == 422, bad
+        done_only = await read_events(
+            client, "GET", f"/runs/{run_id}/stream", headers={"Last-Event-ID": str(last)}
+        )
+        assert done_only == []  # nothing after the last frame: an empty, finished stream
+
+
+@pytest.mark.parametrize("adapter", ADAPTERS)
+async def test_the_run_of_an_invoke_can_be_followed(adapter: str) -> None:
+    app = mount(adapter, graphs.chat_graph("invoked"))
+    async with asgi_client(app) as client:
+        run_id = (await client.post("/invoke", json={"message": "hi"})).json()["run_id"]
+        info = (await client.get(f"/runs/{run_id}")).json()
+        events = await read_events(client, "GET", f"/runs/{run_id}/stream")
+    assert info["status"] == "success" and info["events"] == len(events)
+    assert types(events)[0] == "metadata" and types(events)[-1] == "done"
+    assert events[-2]["data"]["messages"][-1]["content"] == "invoked"  # its values
+
+
+async def test_integers_beyond_64_bits_are_refused() -> None:
+    async with asgi_client(mount("fastapi", graphs.chat_graph("x"))) as client:
+        for body in (
+            {"input": {"messages": [], "n": 2**64}},
+            {"thread_id": "t", "command": {"resume": -(2**63) - 1}},
+        ):
+            response = await client.post("/invoke", json=body)
+            assert response.status_code == 422 and "64 bits" in response.text

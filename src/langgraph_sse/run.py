@@ -201,11 +201,14 @@ class Run:
         """Where a reader that last saw `last_event_id` resumes in the log (0: the start).
 
         Raises:
-            ValueError: `last_event_id` is not an event id of this run.
+            ValueError: `last_event_id` is not an event id this run has sent.
         """
         if last_event_id is None:
             return 0
-        return bisect_right(self._seqs, int(last_event_id))
+        seq = int(last_event_id)
+        if seq < 0 or not self._seqs or seq > self._seqs[-1]:
+            raise ValueError(f"not an event id of run {self.run_id}: {last_event_id!r}")
+        return bisect_right(self._seqs, seq)
 
     async def chunks(self, flush_interval: float = 0.0, start: int = 0) -> AsyncIterator[bytes]:
         """Yield the run's bytes from log position `start` as they come, all pending

@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Annotated, Any, Literal
 
 from pydantic import (
+    AfterValidator,
     BaseModel,
     BeforeValidator,
     ConfigDict,
@@ -65,13 +66,41 @@ StreamModes = Annotated[
 """One stream mode or a non-empty list of them; validated to a list."""
 
 
+_INT64 = range(-(2**63), 2**63)
+
+
+def _fits_json(value: Any) -> Any:
+    """Refuse integers beyond 64 bits anywhere in `value`: no checkpointer and no
+    JSON client (JavaScript reads 53 bits) can keep them."""
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, dict):
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+        elif type(item) is int and item not in _INT64:
+            raise PydanticCustomError(
+                "int_too_big", "Integers must fit in 64 bits (got {value})", {"value": item}
+            )
+    return value
+
+
+JSONValue = Annotated[Any, AfterValidator(_fits_json)]
+"""Any JSON, with integers of at most 64 bits."""
+
+
 class CommandRequest(BaseModel):
     """Resume an interrupted thread: `langgraph.types.Command(resume=..., update=...)`."""
 
     model_config = ConfigDict(extra="forbid")
 
-    resume: Any = Field(None, description="The value `interrupt()` returns in the paused node.")
-    update: dict[str, Any] | None = Field(None, description="State update applied before resuming.")
+    resume: JSONValue = Field(
+        None, description="The value `interrupt()` returns in the paused node."
+    )
+    update: dict[str, JSONValue] | None = Field(
+        None, description="State update applied before resuming."
+    )
 
 
 class ClientConfig(BaseModel):
@@ -84,10 +113,10 @@ class ClientConfig(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    configurable: dict[str, Any] | None = None
+    configurable: dict[str, JSONValue] | None = None
     recursion_limit: Annotated[int, Field(ge=1, le=10_000)] | None = None
     tags: list[StrictStr] | None = None
-    metadata: dict[str, Any] | None = None
+    metadata: dict[str, JSONValue] | None = None
     run_name: StrictStr | None = None
 
 
@@ -99,7 +128,7 @@ class RunRequest(BaseModel):
     thread_id: ThreadId | None = Field(
         None, description="The thread to run on; a new id is made (and reported) when absent."
     )
-    input: Any = Field(None, description="The graph input, any JSON the graph accepts.")
+    input: JSONValue = Field(None, description="The graph input, any JSON the graph accepts.")
     message: StrictStr | None = Field(
         None, description='Shortcut for `{"messages": [{"role": "user", "content": message}]}`.'
     )

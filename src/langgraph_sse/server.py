@@ -275,7 +275,7 @@ class GraphServer:
             )
         except ThreadBusyError as exc:
             raise HTTPError(409, str(exc)) from None
-        if self.broker is not None and encoder is None:
+        if self.broker is not None:
             publisher = asyncio.get_running_loop().create_task(
                 self.broker.publish(run, self.runs.retention),
                 name=f"langgraph-sse publish {run_id}",
@@ -406,6 +406,11 @@ class GraphServer:
         )
         try:
             after = None if last_event_id is None else int(last_event_id)
+            if after is not None and after < 0:
+                raise ValueError(last_event_id)
+            # A remote copy may lag the frames a client saw: only a local run is
+            # checked against its last id.
+            start = run.position_after(last_event_id) if isinstance(run, Run) else 0
         except ValueError:
             raise HTTPError.field(
                 ["header", "last-event-id"], f"Not an event id of this run: {last_event_id!r}"
@@ -419,7 +424,6 @@ class GraphServer:
                 ping_interval=self.ping_interval,
                 headers=_run_headers(run),
             )
-        start = run.position_after(None if after is None else str(after))
         return self._respond(run, start, stream_key, cancel_on_disconnect=False)
 
     async def _relay(self, frames: AsyncIterator[bytes], stream_key: str) -> AsyncIterator[bytes]:
@@ -484,10 +488,11 @@ class GraphServer:
         check_limits(body, self.limits)
         thread_id, config, graph_input = await self.prepare(body, principal)
         collected: list[Event] = []
+        encode = self.wire_format.encoder()
 
-        def collect(event: Event) -> bytes:
+        def collect(event: Event) -> bytes:  # keep the events, and log the frames as any run
             collected.append(event)
-            return b""
+            return encode(event)
 
         run = await self._start_run(
             body,

@@ -1,0 +1,88 @@
+"""The servers the benchmarks compare, each an ASGI app serving benchmarks.graph.
+
+- `lib`: langgraph-sse, `make_asgi_app(graph)`;
+- `guide`: the guide's hand-written FastAPI server (`StreamingResponse`,
+  `json.dumps` per event, sections 3-4 of the seed guide);
+- `plain`: the same loop handed to sse-starlette's `EventSourceResponse`.
+
+Run one with `uvicorn benchmarks.apps:lib` (or `:guide`, `:plain`).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncIterator
+from typing import Any
+
+from benchmarks.graph import build_graph
+from fastapi import FastAPI, Request
+from fastapi.responses import StreamingResponse
+from langchain_core.messages import AIMessageChunk
+from sse_starlette import EventSourceResponse
+
+from langgraph_sse import make_asgi_app
+
+lib = make_asgi_app(build_graph())
+
+_graph = build_graph()
+
+
+async def _events(body: dict[str, Any]) -> AsyncIterator[dict[str, Any]]:
+    # As the guide does it: astream with the requested modes, one dict per event.
+    modes = body.get("stream_mode", "messages")
+    modes = [modes] if isinstance(modes, str) else modes
+    async for mode, data in _graph.astream(body["input"], stream_mode=modes):
+        if mode == "messages":
+            chunk, metadata = data
+            if isinstance(chunk, AIMessageChunk) and chunk.content:
+                yield {
+                    "type": "token",
+                    "content": chunk.content,
+                    "node": metadata.get("langgraph_node", ""),
+                }
+        elif mode == "custom":
+            yield {"type": "progress", "data": data}
+        elif mode == "updates":
+            yield {"type": "updates", "data": {k: str(v) for k, v in data.items()}}
+        elif mode == "values":
+            yield {"type": "values", "data": {k: str(v) for k, v in data.items()}}
+
+
+guide = FastAPI()
+
+
+@guide.post("/stream")
+async def guide_stream(request: Request) -> StreamingResponse:
+    body = await request.json()
+
+    async def frames() -> AsyncIterator[str]:
+        async for event in _events(body):
+            yield f"data: {json.dumps(event)}\n\n"
+        yield 'data: {"type": "done"}\n\n'
+
+    return StreamingResponse(
+        frames(),
+        media_type="text/event-stream",
+        headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
+    )
+
+
+plain = FastAPI()
+
+
+@plain.post("/stream")
+async def plain_stream(request: Request) -> EventSourceResponse:
+    body = await request.json()
+
+    async def frames() -> AsyncIterator[dict[str, str]]:
+        async for event in _events(body):
+            yield {"event": event["type"], "data": json.dumps(event)}
+        yield {"event": "done", "data": "{}"}
+
+    return EventSourceResponse(frames())
+
+
+@guide.get("/healthz")
+@plain.get("/healthz")
+async def healthz() -> dict[str, str]:
+    return {"status": "ok"}

@@ -27,7 +27,7 @@ import time
 from collections import Counter
 from collections.abc import Awaitable, Callable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, get_args
 from urllib.parse import unquote
 
 import httpx
@@ -46,6 +46,7 @@ from schemathesis.checks import not_a_server_error, response_schema_conformance
 from schemathesis.core.failures import FailureGroup
 
 from langgraph_sse import api_key_auth, make_router
+from langgraph_sse.events import RunStatus
 from langgraph_sse.stream import STREAM_MODES
 from tests.apps import ADAPTERS, mount
 from tests.graphs import State
@@ -54,18 +55,14 @@ ROOT = Path(__file__).resolve().parent.parent
 KEY = {"X-API-Key": "key-a"}
 AUTH = api_key_auth({"key-a": "alice"})
 
-# Bugs found in src/ that are still open (see the report). Each has a strict xfail
-# below, so fixing one turns its test into an XPASS failure until the mark goes.
-BIG_INT_BUG = (
-    "POST /invoke answers 500 for a valid JSON body whose input holds an integer "
-    "beyond 64 bits: the graph accepts it, then the checkpointer (TypeError, reported "
-    "as a graph error) or the JSON response (SerializationError, a crash) cannot "
-    "encode it. It should be refused with 422."
-)
-LAST_EVENT_ID_BUG = (
-    "GET /runs/{run_id}/stream with a Last-Event-ID that is not one of the run's "
-    "event ids (e.g. -1, or past its last event) answers 200 with a full replay or an "
-    "empty stream, where the docstring promises 422."
+
+# A bug found in src/ that is still open (see the report). Its tests are strict
+# xfails: fixing it turns them into XPASS failures until the marks go.
+REFUSED_INPUT_BUG = (
+    "POST /invoke refuses (422) an input the graph cannot take, but on an existing "
+    "thread the input stays recorded as a pending checkpoint (state next == "
+    "['__start__']); `input: null` (go on) then replays it and answers 500 "
+    "(e.g. InvalidUpdateError: Expected dict, got 0)."
 )
 
 
@@ -307,55 +304,56 @@ def json_values(integers: st.SearchStrategy[int]) -> st.SearchStrategy[Any]:
 
 
 JSON = json_values(INT64 | BIG_INT)
-JSON64 = json_values(INT64)  # where BIG_INT_BUG would trip (it has its own test)
 MODE = st.sampled_from([*STREAM_MODES, "bogus", "", "Values", "messages,custom", "events"])
 
 
-def graph_input(json: st.SearchStrategy[Any]) -> st.SearchStrategy[Any]:
+def graph_input(any_json: st.SearchStrategy[Any]) -> st.SearchStrategy[Any]:
     """Graph inputs: state dicts with well- and ill-formed messages, junk keys, any JSON."""
     messages = st.lists(
         st.fixed_dictionaries(
             {"role": st.sampled_from(["user", "human", "ai", "system", "tool", "weird"])},
-            optional={"content": TEXT | json},
+            optional={"content": TEXT | any_json},
         ),
         max_size=3,
     )
     state = st.builds(
         lambda known, extra: {**extra, **known},
-        st.fixed_dictionaries({}, optional={"messages": messages | json}),
-        st.dictionaries(TEXT, json, max_size=2),
+        st.fixed_dictionaries({}, optional={"messages": messages | any_json}),
+        st.dictionaries(TEXT, any_json, max_size=2),
     )
-    return state | json
+    return state | any_json
 
 
-def run_fields(json: st.SearchStrategy[Any]) -> dict[str, st.SearchStrategy[Any]]:
+def run_fields(any_json: st.SearchStrategy[Any]) -> dict[str, st.SearchStrategy[Any]]:
     """Every field of a run request, with values of the right type and of any other."""
     return {
-        "thread_id": TEXT | st.text(min_size=250, max_size=300) | json,
-        "input": graph_input(json),
-        "message": TEXT | HUGE_TEXT | json,
-        "command": st.fixed_dictionaries({}, optional={"resume": json, "update": json}) | json,
+        "thread_id": TEXT | st.text(min_size=250, max_size=300) | any_json,
+        "input": graph_input(any_json),
+        "message": TEXT | HUGE_TEXT | any_json,
+        "command": st.fixed_dictionaries({}, optional={"resume": any_json, "update": any_json})
+        | any_json,
         "config": st.fixed_dictionaries(
             {},
             optional={
-                "recursion_limit": INT64 | json,
-                "tags": st.lists(TEXT) | json,
+                "recursion_limit": INT64 | any_json,
+                "tags": st.lists(TEXT) | any_json,
                 "configurable": st.dictionaries(
                     st.sampled_from(["thread_id", "checkpoint_ns", "__pregel_send", "model"])
                     | TEXT,
-                    json,
+                    any_json,
                     max_size=2,
                 ),
-                "metadata": json,
-                "run_name": TEXT | json,
-                "callbacks": json,
+                "metadata": any_json,
+                "run_name": TEXT | any_json,
+                "callbacks": any_json,
             },
         )
-        | json,
-        "stream_mode": MODE | st.lists(MODE, max_size=4) | json,
-        "subgraphs": st.booleans() | json,
-        "multitask_strategy": st.sampled_from(["reject", "interrupt", "enqueue", "queue"]) | json,
-        "on_disconnect": st.sampled_from(["cancel", "continue", "stop"]) | json,
+        | any_json,
+        "stream_mode": MODE | st.lists(MODE, max_size=4) | any_json,
+        "subgraphs": st.booleans() | any_json,
+        "multitask_strategy": st.sampled_from(["reject", "interrupt", "enqueue", "queue"])
+        | any_json,
+        "on_disconnect": st.sampled_from(["cancel", "continue", "stop"]) | any_json,
     }
 
 
@@ -363,13 +361,13 @@ class RawBody(bytes):
     """A body sent as it is, not serialized as JSON."""
 
 
-def run_body(json: st.SearchStrategy[Any] = JSON) -> st.SearchStrategy[Any]:
+def run_body(any_json: st.SearchStrategy[Any] = JSON) -> st.SearchStrategy[Any]:
     """Request bodies: the real fields with values of every type, junk keys,
     any other JSON, raw bytes that are not JSON, and sizes over the limits."""
     structured = st.builds(
         lambda known, extra: {**extra, **known},
-        st.fixed_dictionaries({}, optional=run_fields(json)),
-        st.dictionaries(TEXT, json, max_size=2) | st.just({}),
+        st.fixed_dictionaries({}, optional=run_fields(any_json)),
+        st.dictionaries(TEXT, any_json, max_size=2) | st.just({}),
     )
     plausible = st.fixed_dictionaries(
         {"message": TEXT},
@@ -381,7 +379,7 @@ def run_body(json: st.SearchStrategy[Any] = JSON) -> st.SearchStrategy[Any]:
         },
     )
     raw = st.binary(max_size=100) | st.sampled_from([b"", b"{", b"[]", b'{"message": "hi"'])
-    return plausible | structured | json | raw.map(RawBody)
+    return plausible | structured | any_json | raw.map(RawBody)
 
 
 QUERY_VALUES = (
@@ -455,7 +453,7 @@ async def check_response(
         if not replay:
             assert events[0].event == "metadata", events[0]
         assert events[-1].event == "done", f"the stream ended with {events[-1]}"
-        assert json.loads(events[-1].data)["status"] in ("success", "error", "interrupted")
+        assert json.loads(events[-1].data)["status"] in get_args(RunStatus)
         stats["streams ending with done"] += 1
         return events
     elif 200 <= status < 300 and status != 204:
@@ -476,7 +474,7 @@ def run_fuzz(
     label: str,
     adapter: str,
     strategy: st.SearchStrategy[Any],
-    send: Send | Callable[[str], Send],
+    send: Send | Callable[[dict[str, Any]], Send],
     *,
     streams: bool = False,
     replay: bool = False,
@@ -487,8 +485,8 @@ def run_fuzz(
     loop, checking each response (and `expect(value, response, events)`); then
     check that no run is left behind.
 
-    Thread `thread` exists beforehand. With `replay`, `send` is called with the id
-    of a finished run first, to make the actual sender.
+    Thread `thread` exists beforehand. With `replay`, `send` is called with the
+    `RunInfo` of a finished run first, to make the actual sender.
     """
     app = mount(adapter, talkative_graph(), auth=AUTH)
     loop = asyncio.new_event_loop()
@@ -504,8 +502,8 @@ def run_fuzz(
         )
         assert created.status_code == 200, created.text
         if replay:
-            run_id = created.json()["run_id"]
-            send = send(run_id)  # type: ignore[call-arg,assignment]
+            info = loop.run_until_complete(finished_run(client))
+            send = send(info)  # type: ignore[call-arg,assignment]
         sender: Send = send  # type: ignore[assignment]
 
         async def one(value: Any) -> None:
@@ -539,6 +537,20 @@ def run_fuzz(
         close_loop(loop)
     counts = dict(sorted(stats.items()))
     print(f"\nfuzz {label} [{adapter}]: {examples} examples, responses: {counts}")
+
+
+async def finished_run(client: httpx.AsyncClient) -> dict[str, Any]:
+    """The `RunInfo` of a run started with `POST /runs`, once it has finished."""
+    started = await client.post("/runs", json={"message": "hi"})
+    assert started.status_code == 202, started.text
+    run_id = started.json()["run_id"]
+    deadline = time.monotonic() + 10
+    while True:
+        info: dict[str, Any] = (await client.get(f"/runs/{run_id}")).json()
+        if info["status"] not in ("pending", "running"):
+            return info
+        assert time.monotonic() < deadline, "the run did not finish"
+        await asyncio.sleep(0.01)
 
 
 def close_loop(loop: asyncio.AbstractEventLoop) -> None:
@@ -597,36 +609,77 @@ def test_fuzz_get_stream(adapter: str) -> None:
 
 @pytest.mark.parametrize("adapter", ADAPTERS)
 def test_fuzz_post_invoke(adapter: str) -> None:
-    run_fuzz("POST /invoke", adapter, run_body(JSON64), post_to("/invoke"))
+    bodies = run_body().map(without_going_on)
+    run_fuzz("POST /invoke", adapter, bodies, post_to("/invoke"))
 
 
 @pytest.mark.parametrize("adapter", ADAPTERS)
 def test_fuzz_post_invoke_with_any_input(adapter: str) -> None:
     # Input the graph refuses is the client's fault: 422, never 500.
     bodies = st.fixed_dictionaries(
-        {"input": graph_input(JSON64)},
+        {"input": graph_input(JSON)},
         optional={"thread_id": st.sampled_from(["t-1", "t-new"])},
     )
-    run_fuzz("POST /invoke (input)", adapter, bodies, post_to("/invoke"))
+    run_fuzz("POST /invoke (input)", adapter, bodies.map(without_going_on), post_to("/invoke"))
 
 
-@pytest.mark.xfail(strict=True, raises=AssertionError, reason=BIG_INT_BUG)
+def without_going_on(body: Any) -> Any:
+    """`body` without `input: null` on a named thread ("go on from where it is"),
+    which trips REFUSED_INPUT_BUG after an earlier example's input was refused
+    (it has its own tests below); drop this once it is fixed."""
+    if isinstance(body, dict) and "input" in body and body["input"] is None:
+        return {k: v for k, v in body.items() if k != "thread_id"}
+    return body
+
+
+@pytest.mark.xfail(strict=True, raises=AssertionError, reason=REFUSED_INPUT_BUG)
+@pytest.mark.parametrize("adapter", ADAPTERS)
+async def test_going_on_after_a_refused_input_is_no_500(adapter: str) -> None:
+    app = mount(adapter, talkative_graph())
+    transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
+    async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
+        first = await client.post("/invoke", json={"message": "hi", "thread_id": "t"})
+        assert first.status_code == 200, first.text
+        refused = await client.post("/invoke", json={"input": 0, "thread_id": "t"})
+        assert refused.status_code == 422, refused.text
+        # `input: null` goes on from where the thread is: it has nothing pending.
+        go_on = await client.post("/invoke", json={"input": None, "thread_id": "t"})
+    assert go_on.status_code < 500, go_on.text
+
+
+@pytest.mark.xfail(strict=True, raises=AssertionError, reason=REFUSED_INPUT_BUG)
+@pytest.mark.parametrize("adapter", ADAPTERS)
+async def test_a_refused_input_leaves_the_thread_as_it_was(adapter: str) -> None:
+    app = mount(adapter, talkative_graph())
+    transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
+    async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
+        first = await client.post("/invoke", json={"message": "hi", "thread_id": "t"})
+        assert first.status_code == 200, first.text
+        before = (await client.get("/threads/t/state")).json()
+        refused = await client.post("/invoke", json={"input": 0, "thread_id": "t"})
+        assert refused.status_code == 422, refused.text
+        after = (await client.get("/threads/t/state")).json()
+    assert (after["checkpoint_id"], after["next"]) == (before["checkpoint_id"], []), after
+
+
 @pytest.mark.parametrize("adapter", ADAPTERS)
 def test_fuzz_post_invoke_with_integers_beyond_64_bits(adapter: str) -> None:
-    big = st.builds(
-        lambda n, where: (
-            {**USER_INPUT, "n": n}
-            if where == "state"
-            else {
-                "messages": [{"role": "user", "content": [{"type": "text", "text": "hi", "n": n}]}]
-            }
-        ),
-        BIG_INT,
-        st.sampled_from(["state", "content"]),
+    # Valid JSON, but no checkpointer and no JSON client (JavaScript reads 53 bits)
+    # can keep such an integer: refused up front, not a 500 after the run.
+    def in_content(n: int) -> Any:
+        return {"messages": [{"role": "user", "content": [{"type": "text", "text": "hi", "n": n}]}]}
+
+    inputs = st.one_of(
+        BIG_INT.map(lambda n: {**USER_INPUT, "n": n}),
+        BIG_INT.map(in_content),
+        BIG_INT.map(lambda n: [n]),
     )
-    run_fuzz(
-        "POST /invoke (big ints)", adapter, big.map(lambda i: {"input": i}), post_to("/invoke")
-    )
+
+    def expect(body: Any, response: httpx.Response, events: list[ServerSentEvent]) -> None:
+        assert response.status_code == 422, response.text
+
+    bodies = inputs.map(lambda value: {"input": value})
+    run_fuzz("POST /invoke (big ints)", adapter, bodies, post_to("/invoke"), expect=expect)
 
 
 @pytest.mark.parametrize("adapter", ADAPTERS)
@@ -658,7 +711,8 @@ def test_fuzz_get_history(adapter: str) -> None:
 def test_fuzz_post_runs(adapter: str) -> None:
     def expect(body: Any, response: httpx.Response, events: list[ServerSentEvent]) -> None:
         if response.status_code == 202:
-            assert response.json()["status"] in ("pending", "running", "success", "error")
+            info = response.json()
+            assert info["status"] in ("pending", "running", "success", "error", "interrupted")
 
     run_fuzz("POST /runs", adapter, run_body(), post_to("/runs"), expect=expect)
 
@@ -673,14 +727,18 @@ LAST_EVENT_IDS = (
 @pytest.mark.parametrize("adapter", ADAPTERS)
 def test_fuzz_join_run_after_any_last_event_id(adapter: str) -> None:
     """`GET /runs/{id}/stream` of a finished run with any Last-Event-ID (header or
-    query): no 5xx, and a replay holds only later events, ending with `done`."""
+    query): the events after it for one of the run's ids, 422 for anything else."""
+    last = -1
 
-    def join(run_id: str) -> Send:
+    def join(info: dict[str, Any]) -> Send:
+        nonlocal last
+        last = info["events"] - 1  # the id (seq) of its `done`
+
         async def send(client: httpx.AsyncClient, value: tuple[str, str]) -> httpx.Response:
             where, last_event_id = value
             request = client.build_request(
                 "GET",
-                f"/runs/{run_id}/stream",
+                f"/runs/{info['run_id']}/stream",
                 headers={"Last-Event-ID": last_event_id} if where == "header" else None,
                 params={"last_event_id": last_event_id} if where == "query" else None,
             )
@@ -689,9 +747,22 @@ def test_fuzz_join_run_after_any_last_event_id(adapter: str) -> None:
         return send
 
     def expect(value: Any, response: httpx.Response, events: list[ServerSentEvent]) -> None:
-        with contextlib.suppress(ValueError):
-            after = int(value[1])
-            assert all(int(str(event.id)) > after for event in events)
+        where, raw = value
+        ids = [int(str(event.id)) for event in events]
+        if raw == "":  # no Last-Event-ID (an empty query value may be refused)
+            assert response.status_code in ((200,) if where == "header" else (200, 422))
+            if response.status_code == 200:
+                assert ids == list(range(last + 1))
+            return
+        try:
+            after: int | None = int(raw)  # the server reads it the same way
+        except ValueError:
+            after = None
+        if after is None or not 0 <= after <= last:
+            assert response.status_code == 422, (raw, ids)
+        else:
+            assert response.status_code == 200, response.status_code
+            assert ids == list(range(after + 1, last + 1))
 
     values = st.tuples(st.sampled_from(["header", "query"]), LAST_EVENT_IDS)
     run_fuzz(
@@ -699,16 +770,14 @@ def test_fuzz_join_run_after_any_last_event_id(adapter: str) -> None:
     )
 
 
-@pytest.mark.xfail(strict=True, raises=AssertionError, reason=LAST_EVENT_ID_BUG)
 @pytest.mark.parametrize("adapter", ADAPTERS)
 async def test_join_with_a_last_event_id_not_of_the_run_is_422(adapter: str) -> None:
     app = mount(adapter, talkative_graph())
     transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
-        done = (await client.post("/invoke", json={"message": "hi"})).json()
-        run_id = done["run_id"]
-        replay = await client.get(f"/runs/{run_id}/stream")
-        last = max(int(line[4:]) for line in replay.text.splitlines() if line.startswith("id: "))
+        info = await finished_run(client)
+        run_id = info["run_id"]
+        last = info["events"] - 1
         statuses = {}
         for last_event_id in ("-1", str(last + 1), "1000000"):
             response = await client.get(
@@ -716,6 +785,27 @@ async def test_join_with_a_last_event_id_not_of_the_run_is_422(adapter: str) -> 
             )
             statuses[last_event_id] = response.status_code
     assert statuses == dict.fromkeys(statuses, 422), statuses
+
+
+@pytest.mark.parametrize("adapter", ADAPTERS)
+async def test_joining_the_run_of_an_invoke(adapter: str) -> None:
+    # The run id /invoke answers names a run: following it gives its events (or a
+    # 404), not an empty stream that never says `done`.
+    app = mount(adapter, talkative_graph())
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
+        invoked = await client.post("/invoke", json={"message": "hi"})
+        run_id = invoked.json()["run_id"]
+        info = await client.get(f"/runs/{run_id}")
+        joined = await client.get(f"/runs/{run_id}/stream")
+    if info.status_code == 200:
+        assert info.json()["events"] > 0, info.json()
+    if joined.status_code == 200:
+        events = await parse_sse(joined.content)
+        assert [e.event for e in events[:1]] == ["metadata"], joined.text
+        assert events[-1].event == "done", joined.text
+    else:
+        assert joined.status_code == 404, joined.text
 
 
 # -- 3. disconnect storm against uvicorn in a subprocess -----------------------

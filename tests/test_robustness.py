@@ -56,13 +56,12 @@ KEY = {"X-API-Key": "key-a"}
 AUTH = api_key_auth({"key-a": "alice"})
 
 
-# A bug found in src/ that is still open (see the report). Its tests are strict
-# xfails: fixing it turns them into XPASS failures until the marks go.
-REFUSED_INPUT_BUG = (
-    "POST /invoke refuses (422) an input the graph cannot take, but on an existing "
-    "thread the input stays recorded as a pending checkpoint (state next == "
-    "['__start__']); `input: null` (go on) then replays it and answers 500 "
-    "(e.g. InvalidUpdateError: Expected dict, got 0)."
+# Known and documented: LangGraph saves an input checkpoint before it finds it
+# cannot apply the input, so a refused input (422) stays in the thread's history.
+REFUSED_INPUT_RECORDED = (
+    "LangGraph records the input as a checkpoint (source 'input') before refusing it; "
+    "the server answers 422 and going on from there answers 422 again, but the "
+    "checkpoint stays (documented)."
 )
 
 
@@ -609,8 +608,7 @@ def test_fuzz_get_stream(adapter: str) -> None:
 
 @pytest.mark.parametrize("adapter", ADAPTERS)
 def test_fuzz_post_invoke(adapter: str) -> None:
-    bodies = run_body().map(without_going_on)
-    run_fuzz("POST /invoke", adapter, bodies, post_to("/invoke"))
+    run_fuzz("POST /invoke", adapter, run_body(), post_to("/invoke"))
 
 
 @pytest.mark.parametrize("adapter", ADAPTERS)
@@ -620,19 +618,9 @@ def test_fuzz_post_invoke_with_any_input(adapter: str) -> None:
         {"input": graph_input(JSON)},
         optional={"thread_id": st.sampled_from(["t-1", "t-new"])},
     )
-    run_fuzz("POST /invoke (input)", adapter, bodies.map(without_going_on), post_to("/invoke"))
+    run_fuzz("POST /invoke (input)", adapter, bodies, post_to("/invoke"))
 
 
-def without_going_on(body: Any) -> Any:
-    """`body` without `input: null` on a named thread ("go on from where it is"),
-    which trips REFUSED_INPUT_BUG after an earlier example's input was refused
-    (it has its own tests below); drop this once it is fixed."""
-    if isinstance(body, dict) and "input" in body and body["input"] is None:
-        return {k: v for k, v in body.items() if k != "thread_id"}
-    return body
-
-
-@pytest.mark.xfail(strict=True, raises=AssertionError, reason=REFUSED_INPUT_BUG)
 @pytest.mark.parametrize("adapter", ADAPTERS)
 async def test_going_on_after_a_refused_input_is_no_500(adapter: str) -> None:
     app = mount(adapter, talkative_graph())
@@ -647,7 +635,7 @@ async def test_going_on_after_a_refused_input_is_no_500(adapter: str) -> None:
     assert go_on.status_code < 500, go_on.text
 
 
-@pytest.mark.xfail(strict=True, raises=AssertionError, reason=REFUSED_INPUT_BUG)
+@pytest.mark.xfail(strict=True, raises=AssertionError, reason=REFUSED_INPUT_RECORDED)
 @pytest.mark.parametrize("adapter", ADAPTERS)
 async def test_a_refused_input_leaves_the_thread_as_it_was(adapter: str) -> None:
     app = mount(adapter, talkative_graph())

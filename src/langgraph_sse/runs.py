@@ -43,7 +43,7 @@ class RunManager:
         retention: Seconds a finished run stays available to join or resume.
     """
 
-    def __init__(self, *, retention: float = 600.0) -> None:
+    def __init__(self, *, retention: float = 60.0) -> None:
         self.retention = retention
         self._runs: dict[str, Run] = {}
         self._latest: dict[str, Run] = {}  # thread id -> its newest unfinished run

@@ -44,7 +44,7 @@ from starlette.routing import BaseRoute, Route
 
 from langgraph_sse.auth import Auth, AuthError, Principal
 from langgraph_sse.broker import RedisBroker, RemoteRun
-from langgraph_sse.events import ErrorEvent, Event, InterruptEvent, ValuesEvent
+from langgraph_sse.events import ErrorEvent, Event, InterruptEvent, NodeStartEvent, ValuesEvent
 from langgraph_sse.exceptions import HTTPError, answer_http_errors
 from langgraph_sse.formats import Encoder, JSONFormat, WireFormat
 from langgraph_sse.limits import Limits
@@ -114,7 +114,8 @@ class GraphServer:
             in one write; the first frame after a pause is written at once. See
             [Run.chunks][langgraph_sse.run.Run.chunks].
         run_retention: Seconds a finished run stays replayable
-            (`GET /runs/{run_id}/stream`).
+            (`GET /runs/{run_id}/stream`); its frames are kept in memory (and in
+            Redis with a broker) until then.
         broker: Share runs between replicas: with a
             [RedisBroker][langgraph_sse.broker.RedisBroker] any replica can join,
             resume, cancel or report any run, and one run per thread holds across
@@ -135,7 +136,7 @@ class GraphServer:
         wire_format: WireFormat | None = None,
         cancel_timeout: float = 5.0,
         flush_interval: float = 0.002,
-        run_retention: float = 600.0,
+        run_retention: float = 60.0,
         broker: RedisBroker | None = None,
     ) -> None:
         self.graph = graph
@@ -500,7 +501,7 @@ class GraphServer:
             thread_id,
             config,
             graph_input,
-            modes=("values",),
+            modes=("values", "tasks"),  # tasks: to tell a refused input from a failed node
             subgraphs=False,
             encoder=collect,
         )
@@ -513,19 +514,22 @@ class GraphServer:
             "interrupts": [],
             "error": None,
         }
-        accepted = False  # whether the graph took the input (it then shows its state)
+        ran = False  # whether any node started: if not, the graph refused the input
         for event in collected:
             if isinstance(event, ValuesEvent) and not event.ns:
                 result["values"] = event.data
-                accepted = True
+            elif isinstance(event, NodeStartEvent):
+                ran = True
             elif isinstance(event, InterruptEvent):
                 result["interrupts"].append({"id": event.id, "value": event.value})
             elif isinstance(event, ErrorEvent):
                 result["error"] = {"error": event.error, "message": event.message}
         if run.outcome == "timeout":
             return JSONResponse(result, status_code=504)
-        if result["status"] == "error" and not accepted and result["error"] is not None:
-            # The graph refused the input itself (e.g. EmptyInputError): the client's fault.
+        if result["status"] == "error" and not ran and result["error"] is not None:
+            # The graph refused the input before any node ran (e.g. EmptyInputError,
+            # or an update it cannot apply): the client's fault. (LangGraph may have
+            # saved the input as a checkpoint already: it stays in the history.)
             error = result["error"]
             raise HTTPError.field(
                 ["body", "input"],

@@ -195,10 +195,11 @@ class GraphServer:
     ) -> Response:
         """Start a run and answer its events as a `text/event-stream`.
 
-        The run starts when the response starts sending and gets its own task. If
-        the client goes away the task is cancelled, which cancels the graph's
-        nodes; past `limits.max_run_seconds` it is cancelled and the stream ends
-        with an `error` event of type `timeout`.
+        The run gets its own task and is registered with the server's runs, so it
+        can be joined, resumed or cancelled by id. If the client goes away the run
+        is cancelled (which cancels the graph's nodes) unless the request said
+        `on_disconnect: "continue"`; past `limits.max_run_seconds` it is cancelled
+        and the stream ends with an `error` event of type `timeout`.
 
         Raises:
             HTTPError: 422 over a limit, 429 over the concurrent-stream cap, or

@@ -29,7 +29,7 @@ import functools
 import logging
 import uuid
 from collections import Counter
-from collections.abc import AsyncIterator, Awaitable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from typing import Any, TypedDict
 from urllib.parse import quote
 
@@ -84,6 +84,21 @@ class ServerOptions(TypedDict, total=False):
     flush_interval: float
     run_retention: float
     broker: RedisBroker | None
+
+
+_Handler = Callable[["GraphServer", Request, Principal | None], Awaitable[Response]]
+
+
+def _authenticated(handler: _Handler) -> Callable[[GraphServer, Request], Awaitable[Response]]:
+    """A Starlette endpoint that authenticates the request first (401 before
+    anything else) and answers any HTTPError as its JSON response."""
+
+    @answer_http_errors
+    @functools.wraps(handler)
+    async def endpoint(server: GraphServer, request: Request) -> Response:
+        return await handler(server, request, await server.authenticate(request))
+
+    return endpoint
 
 
 class GraphServer:
@@ -659,50 +674,42 @@ class GraphServer:
             Route("/healthz", self._healthz_endpoint, methods=["GET"], name="healthz"),
         ]
 
-    @answer_http_errors
-    async def _stream_endpoint(self, request: Request) -> Response:
-        principal = await self.authenticate(request)
+    @_authenticated
+    async def _stream_endpoint(self, request: Request, principal: Principal | None) -> Response:
         if request.method == "POST":
             body = await read_body(request, StreamRequest, self.limits.max_body_bytes)
             return await self.stream(request, body, principal)
         return await self.stream_get(request, principal)
 
-    @answer_http_errors
-    async def _invoke_endpoint(self, request: Request) -> Response:
-        principal = await self.authenticate(request)
+    @_authenticated
+    async def _invoke_endpoint(self, request: Request, principal: Principal | None) -> Response:
         body = await read_body(request, RunRequest, self.limits.max_body_bytes)
         return await self.invoke(body, principal)
 
-    @answer_http_errors
-    async def _state_endpoint(self, request: Request) -> Response:
-        principal = await self.authenticate(request)
+    @_authenticated
+    async def _state_endpoint(self, request: Request, principal: Principal | None) -> Response:
         return await self.thread_state(request.path_params["thread_id"], principal)
 
-    @answer_http_errors
-    async def _history_endpoint(self, request: Request) -> Response:
-        principal = await self.authenticate(request)
+    @_authenticated
+    async def _history_endpoint(self, request: Request, principal: Principal | None) -> Response:
         query = read_history_query(request.query_params)
         return await self.thread_history(request.path_params["thread_id"], query, principal)
 
-    @answer_http_errors
-    async def _create_run_endpoint(self, request: Request) -> Response:
-        principal = await self.authenticate(request)
+    @_authenticated
+    async def _create_run_endpoint(self, request: Request, principal: Principal | None) -> Response:
         body = await read_body(request, StreamRequest, self.limits.max_body_bytes)
         return await self.create_run(body, principal)
 
-    @answer_http_errors
-    async def _run_endpoint(self, request: Request) -> Response:
-        principal = await self.authenticate(request)
+    @_authenticated
+    async def _run_endpoint(self, request: Request, principal: Principal | None) -> Response:
         return await self.run_info(request.path_params["run_id"], principal)
 
-    @answer_http_errors
-    async def _join_endpoint(self, request: Request) -> Response:
-        principal = await self.authenticate(request)
+    @_authenticated
+    async def _join_endpoint(self, request: Request, principal: Principal | None) -> Response:
         return await self.join(request, request.path_params["run_id"], principal)
 
-    @answer_http_errors
-    async def _cancel_endpoint(self, request: Request) -> Response:
-        principal = await self.authenticate(request)
+    @_authenticated
+    async def _cancel_endpoint(self, request: Request, principal: Principal | None) -> Response:
         return await self.cancel_run(request.path_params["run_id"], principal)
 
     async def _healthz_endpoint(self, request: Request) -> Response:

@@ -4,7 +4,8 @@ The router serves the same endpoints as the other adapters, from the same
 [GraphServer][langgraph_sse.server.GraphServer], and describes each one with its
 request and response models in the OpenAPI schema. Authentication runs as a
 dependency, so a request without credentials gets 401 before its body is
-validated; bodies over the size limit get 413 before they are parsed.
+validated against the models (FastAPI still refuses a body that is not JSON at
+all first, with 400/422); bodies over the size limit get 413 before they are parsed.
 """
 
 # No `from __future__ import annotations` here: FastAPI reads the endpoints'

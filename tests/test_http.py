@@ -413,3 +413,12 @@ async def test_thread_ids_with_any_text_but_control_characters(adapter: str) -> 
         for bad in ("a\nb", "a\rb", "nul\x00"):
             response = await client.post("/stream", json={"message": "hi", "thread_id": bad})
             assert response.status_code == 422 and "thread_id" in json.dumps(response.json())
+
+
+async def test_get_stream_input_keeps_big_integers_exact_and_refuses_them(adapter: str) -> None:
+    app = mount(adapter, graphs.chat_graph("x"))
+    async with asgi_client(app) as client:
+        response = await client.get(
+            "/stream", params={"input": '{"messages": [], "n": 18446744073709551616}'}
+        )
+    assert response.status_code == 422 and "64 bits" in response.text

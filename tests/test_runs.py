@@ -291,3 +291,16 @@ async def test_integers_beyond_64_bits_are_refused() -> None:
         ):
             response = await client.post("/invoke", json=body)
             assert response.status_code == 422 and "64 bits" in response.text
+
+
+async def test_an_empty_last_event_id_means_from_the_start() -> None:
+    async with asgi_client(mount("asgi", graphs.chat_graph(REPLY))) as client:
+        run_id = (await client.post("/runs", json={"message": "hi"})).json()["run_id"]
+        whole = await read_events(client, "GET", f"/runs/{run_id}/stream")
+        assert (
+            await read_events(
+                client, "GET", f"/runs/{run_id}/stream", headers={"Last-Event-ID": ""}
+            )
+            == whole
+        )
+        assert await read_events(client, "GET", f"/runs/{run_id}/stream?last_event_id=") == whole

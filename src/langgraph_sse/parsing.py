@@ -4,10 +4,10 @@ naming the field."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from typing import Any, TypeVar
 
-import orjson
 from pydantic import BaseModel, TypeAdapter
 from starlette.requests import Request
 
@@ -70,8 +70,10 @@ def read_stream_query(query: Mapping[str, Any]) -> StreamRequest:
     for name in ("input", "command"):
         if name in query:
             try:
-                data[name] = orjson.loads(query[name])
-            except orjson.JSONDecodeError as exc:
+                # The standard library keeps integers exact (orjson turns big ones
+                # into floats), so the 64-bit check sees them.
+                data[name] = json.loads(query[name])
+            except json.JSONDecodeError as exc:
                 raise HTTPError.field(
                     ["query", name], f"Invalid JSON: {exc}", "json_invalid"
                 ) from None

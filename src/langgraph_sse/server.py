@@ -418,8 +418,11 @@ class GraphServer:
                 not one of this run's ids, 429 over the stream cap.
         """
         run = await self._find_run(run_id, principal)
-        last_event_id = request.headers.get("last-event-id") or request.query_params.get(
-            "last_event_id"
+        # An empty id (header or query) means "from the start", as no id at all.
+        last_event_id = (
+            request.headers.get("last-event-id")
+            or request.query_params.get("last_event_id")
+            or None
         )
         try:
             after = None if last_event_id is None else int(last_event_id)

@@ -236,10 +236,12 @@ class Run:
                         waiter = loop.create_future()
                         self._end_waiters.append(waiter)
                         timer = loop.call_later(wait, _release, waiter)
-                        await waiter
-                        timer.cancel()
-                        if waiter in self._end_waiters:
-                            self._end_waiters.remove(waiter)
+                        try:
+                            await waiter
+                        finally:  # also when the reader is cancelled meanwhile
+                            timer.cancel()
+                            if waiter in self._end_waiters:
+                                self._end_waiters.remove(waiter)
                 end = len(frames)
                 chunk = frames[position] if end - position == 1 else b"".join(frames[position:end])
                 position = end

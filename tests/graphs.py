@@ -9,6 +9,7 @@ from functools import reduce
 from typing import Annotated, Any
 
 from langchain_core.callbacks import AsyncCallbackManagerForLLMRun
+from langchain_core.language_models import BaseChatModel
 from langchain_core.language_models.fake_chat_models import GenericFakeChatModel
 from langchain_core.messages import (
     AIMessage,
@@ -75,9 +76,10 @@ def fake_model(*replies: str) -> GenericFakeChatModel:
     return GenericFakeChatModel(messages=iter([AIMessage(content=r) for r in replies]))
 
 
-def chat_graph(*replies: str, checkpointer: BaseCheckpointSaver[Any] | bool | None = True) -> Any:
-    """START -> agent -> END; the agent answers with the next reply, streamed."""
-    model = fake_model(*replies)
+def agent_graph(
+    model: BaseChatModel, checkpointer: BaseCheckpointSaver[Any] | bool | None = True
+) -> Any:
+    """START -> agent -> END; the agent answers with `model`, streamed."""
 
     async def agent(state: State) -> dict[str, Any]:
         return {"messages": [await model.ainvoke(state["messages"])]}
@@ -89,18 +91,14 @@ def chat_graph(*replies: str, checkpointer: BaseCheckpointSaver[Any] | bool | No
     return builder.compile(checkpointer=_saver(checkpointer))
 
 
+def chat_graph(*replies: str, checkpointer: BaseCheckpointSaver[Any] | bool | None = True) -> Any:
+    """START -> agent -> END; the agent answers with the next reply, streamed."""
+    return agent_graph(fake_model(*replies), checkpointer)
+
+
 def scripted_graph(*scripts: list[AIMessageChunk]) -> Any:
     """START -> agent -> END with a model streaming the given chunks."""
-    model = ScriptedChatModel(scripts=iter(scripts))
-
-    async def agent(state: State) -> dict[str, Any]:
-        return {"messages": [await model.ainvoke(state["messages"])]}
-
-    builder = StateGraph(State)
-    builder.add_node("agent", agent)
-    builder.add_edge(START, "agent")
-    builder.add_edge("agent", END)
-    return builder.compile(checkpointer=InMemorySaver())
+    return agent_graph(ScriptedChatModel(scripts=iter(scripts)))
 
 
 def progress_graph(*replies: str) -> Any:

@@ -39,8 +39,6 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from langchain_core.language_models.fake_chat_models import GenericFakeChatModel
 from langchain_core.messages import AIMessage
-from langgraph.checkpoint.memory import InMemorySaver
-from langgraph.graph import END, START, StateGraph
 from schemathesis import GenerationMode
 from schemathesis.checks import not_a_server_error, response_schema_conformance
 from schemathesis.core.failures import FailureGroup
@@ -49,7 +47,7 @@ from langgraph_sse import api_key_auth, make_router
 from langgraph_sse.events import RunStatus
 from langgraph_sse.stream import STREAM_MODES
 from tests.apps import ADAPTERS, mount
-from tests.graphs import State
+from tests.graphs import agent_graph
 
 ROOT = Path(__file__).resolve().parent.parent
 KEY = {"X-API-Key": "key-a"}
@@ -74,15 +72,7 @@ def talkative_graph() -> Any:
     model = GenericFakeChatModel(
         messages=itertools.cycle([AIMessage(content="hello there"), "second reply"])
     )
-
-    async def agent(state: State) -> dict[str, Any]:
-        return {"messages": [await model.ainvoke(state["messages"])]}
-
-    builder = StateGraph(State)
-    builder.add_node("agent", agent)
-    builder.add_edge(START, "agent")
-    builder.add_edge("agent", END)
-    return builder.compile(checkpointer=InMemorySaver())
+    return agent_graph(model)
 
 
 USER_INPUT = {"messages": [{"role": "user", "content": "hi"}]}

@@ -125,6 +125,7 @@ class RedisBroker:
         fields = {"thread_id": run.thread_id or "", "owner": run.owner or "", "status": run.state}
         await self.redis.hset(info_key, mapping=fields)
         position = 0
+        last_seq = 0  # the seq of the last frame copied
         renew_at = asyncio.get_running_loop().time() + self.lease / 3
         try:
             while True:
@@ -139,6 +140,7 @@ class RedisBroker:
                     )
                     await pipe.execute()
                     position += len(frames)
+                    last_seq = seqs[-1]
                 if finished:
                     break
                 now = asyncio.get_running_loop().time()
@@ -150,15 +152,14 @@ class RedisBroker:
                 await run.wait_for_frames(position, self.batch_interval)
         finally:
             with contextlib.suppress(Exception):
-                await self._close(run, position, retention)
+                await self._close(run, position, last_seq, retention)
             self._local.pop(run.run_id, None)
 
-    async def _close(self, run: Run, position: int, retention: float) -> None:
+    async def _close(self, run: Run, position: int, last_seq: int, retention: float) -> None:
         info_key, frames_key = self._info_key(run.run_id), self._frames_key(run.run_id)
-        last = run.log_slice(0)[0][-1] if position else 0
         ttl = max(1, int(retention * 1000))
         pipe = self.redis.pipeline(transaction=False)
-        pipe.xadd(frames_key, {"end": b"1"}, id=f"{last}-2")
+        pipe.xadd(frames_key, {"end": b"1"}, id=f"{last_seq}-2")
         pipe.hset(info_key, mapping={"status": run.state, "events": position})
         pipe.pexpire(frames_key, ttl)
         pipe.pexpire(info_key, ttl)

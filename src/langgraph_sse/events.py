@@ -12,8 +12,10 @@ Every event is a dataclass with three common fields:
 A run always starts with [MetadataEvent][langgraph_sse.events.MetadataEvent] and ends with [DoneEvent][langgraph_sse.events.DoneEvent]
 (unless the consumer stops reading first).
 
-The events are plain (slotted) dataclasses rather than pydantic models so that
-building one per token costs a fraction of a microsecond; [event_adapter][langgraph_sse.events.event_adapter] is a pydantic
+The events are plain dataclasses rather than pydantic models so that
+building one per token costs a fraction of a microsecond. They keep their fields
+in an instance `__dict__` (no `__slots__`): orjson writes such a dataclass about
+four times faster than a slotted one. [event_adapter][langgraph_sse.events.event_adapter] is a pydantic
 `TypeAdapter` over the union for clients that parse events back from JSON and
 for the JSON schema.
 """
@@ -69,7 +71,7 @@ EventType = Literal[
 """Every value the `type` field of an event can take."""
 
 
-@dataclass(slots=True, kw_only=True)
+@dataclass(kw_only=True)
 class BaseEvent:
     """Fields shared by every event."""
 
@@ -80,7 +82,7 @@ class BaseEvent:
     """Subgraph namespace the event came from; empty at the root graph."""
 
 
-@dataclass(slots=True, kw_only=True)
+@dataclass(kw_only=True)
 class MetadataEvent(BaseEvent):
     """First event of every run: which run and which thread it is."""
 
@@ -89,7 +91,7 @@ class MetadataEvent(BaseEvent):
     thread_id: str | None = None
 
 
-@dataclass(slots=True, kw_only=True)
+@dataclass(kw_only=True)
 class TokenEvent(BaseEvent):
     """A text delta streamed by a chat model (`stream_mode="messages"`)."""
 
@@ -101,7 +103,7 @@ class TokenEvent(BaseEvent):
     """Id of the message the token belongs to; tokens of one message share it."""
 
 
-@dataclass(slots=True, kw_only=True)
+@dataclass(kw_only=True)
 class ReasoningEvent(BaseEvent):
     """A reasoning ("thinking") delta from a model that streams its reasoning."""
 
@@ -111,7 +113,7 @@ class ReasoningEvent(BaseEvent):
     message_id: str | None = None
 
 
-@dataclass(slots=True, kw_only=True)
+@dataclass(kw_only=True)
 class ToolCallChunkEvent(BaseEvent):
     """A piece of a tool call being streamed by a chat model.
 
@@ -129,7 +131,7 @@ class ToolCallChunkEvent(BaseEvent):
     message_id: str | None = None
 
 
-@dataclass(slots=True, kw_only=True)
+@dataclass(kw_only=True)
 class MessageEvent(BaseEvent):
     """A complete message that was not streamed token by token.
 
@@ -144,7 +146,7 @@ class MessageEvent(BaseEvent):
     node: str | None = None
 
 
-@dataclass(slots=True, kw_only=True)
+@dataclass(kw_only=True)
 class UpdatesEvent(BaseEvent):
     """What one node wrote to the state (`stream_mode="updates"`)."""
 
@@ -153,7 +155,7 @@ class UpdatesEvent(BaseEvent):
     data: Any
 
 
-@dataclass(slots=True, kw_only=True)
+@dataclass(kw_only=True)
 class ValuesEvent(BaseEvent):
     """The full state after a step (`stream_mode="values"`)."""
 
@@ -161,7 +163,7 @@ class ValuesEvent(BaseEvent):
     data: Any
 
 
-@dataclass(slots=True, kw_only=True)
+@dataclass(kw_only=True)
 class CustomEvent(BaseEvent):
     """Whatever a node wrote with `get_stream_writer()` / `runtime.stream_writer`."""
 
@@ -169,7 +171,7 @@ class CustomEvent(BaseEvent):
     data: Any
 
 
-@dataclass(slots=True, kw_only=True)
+@dataclass(kw_only=True)
 class NodeStartEvent(BaseEvent):
     """A node (task) started (`stream_mode="debug"` or `"tasks"`)."""
 
@@ -180,7 +182,7 @@ class NodeStartEvent(BaseEvent):
     triggers: tuple[str, ...] = ()
 
 
-@dataclass(slots=True, kw_only=True)
+@dataclass(kw_only=True)
 class NodeEndEvent(BaseEvent):
     """A node (task) finished; `error` is set when it raised."""
 
@@ -194,7 +196,7 @@ class NodeEndEvent(BaseEvent):
     interrupts: tuple[Any, ...] = ()
 
 
-@dataclass(slots=True, kw_only=True)
+@dataclass(kw_only=True)
 class CheckpointEvent(BaseEvent):
     """A checkpoint was saved (`stream_mode="debug"` or `"checkpoints"`)."""
 
@@ -206,7 +208,7 @@ class CheckpointEvent(BaseEvent):
     next: tuple[str, ...] = ()
 
 
-@dataclass(slots=True, kw_only=True)
+@dataclass(kw_only=True)
 class InterruptEvent(BaseEvent):
     """The graph paused on `langgraph.types.interrupt(value)`.
 
@@ -219,7 +221,7 @@ class InterruptEvent(BaseEvent):
     value: Any
 
 
-@dataclass(slots=True, kw_only=True)
+@dataclass(kw_only=True)
 class ErrorEvent(BaseEvent):
     """The run failed; `error` is the exception's class name."""
 
@@ -228,7 +230,7 @@ class ErrorEvent(BaseEvent):
     message: str
 
 
-@dataclass(slots=True, kw_only=True)
+@dataclass(kw_only=True)
 class DoneEvent(BaseEvent):
     """Last event of every run."""
 

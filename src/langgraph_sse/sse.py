@@ -14,6 +14,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterable, Callable, Mapping
 
 from sse_starlette import EventSourceResponse
+from starlette.types import Message, Send
 
 __all__ = ["SSE_HEADERS", "event_stream_response", "format_frame"]
 
@@ -63,7 +64,7 @@ def event_stream_response(
             watches uvicorn for it), so `body` can send its last frames and end.
         shutdown_grace_period: Seconds `body` then has to end before it is cut.
     """
-    return EventSourceResponse(
+    return _EventSourceResponse(
         body,
         headers={**SSE_HEADERS, **(headers or {})},
         ping=ping_interval,
@@ -71,6 +72,16 @@ def event_stream_response(
         shutdown_event=None if on_shutdown is None else _ShutdownSignal(on_shutdown),  # type: ignore[arg-type]
         shutdown_grace_period=0 if on_shutdown is None else shutdown_grace_period,
     )
+
+
+class _EventSourceResponse(EventSourceResponse):
+    # sse-starlette wraps every send in an anyio cancel scope for its optional
+    # `send_timeout`; with none set that scope only costs time on the per-write path.
+    async def _send_with_timeout(self, send: Send, message: Message) -> None:
+        if self.send_timeout is None:
+            await send(message)
+        else:
+            await super()._send_with_timeout(send, message)
 
 
 class _ShutdownSignal:

@@ -3,13 +3,21 @@
 - `lib`: langgraph-sse, `make_asgi_app(graph)`;
 - `guide`: the guide's hand-written FastAPI server (`StreamingResponse`,
   `json.dumps` per event, sections 3-4 of the seed guide);
-- `plain`: the same loop handed to sse-starlette's `EventSourceResponse`.
+- `plain`: the same loop handed to sse-starlette's `EventSourceResponse`;
+- `oneshot`: no streaming at all, a bare ASGI app that runs the graph and writes
+  its whole reply once at the end. What is left between it and the floor is the
+  cost of the process, HTTP and the client's parsing, which no streaming layer
+  can remove: a reference point, not a peer.
 
-Run one with `uvicorn benchmarks.apps:lib` (or `:guide`, `:plain`).
+Each process freezes its startup heap (`gc.freeze()`), as the floor does and as
+docs/production.md recommends for servers.
+
+Run one with `uvicorn benchmarks.apps:lib` (or `:guide`, `:plain`, `:oneshot`).
 """
 
 from __future__ import annotations
 
+import gc
 import json
 from collections.abc import AsyncIterator
 from typing import Any
@@ -19,6 +27,7 @@ from fastapi import FastAPI, Request
 from fastapi.responses import StreamingResponse
 from langchain_core.messages import AIMessageChunk
 from sse_starlette import EventSourceResponse
+from starlette.types import Receive, Scope, Send
 
 from langgraph_sse import make_asgi_app
 
@@ -86,3 +95,39 @@ async def plain_stream(request: Request) -> EventSourceResponse:
 @plain.get("/healthz")
 async def healthz() -> dict[str, str]:
     return {"status": "ok"}
+
+
+async def oneshot(scope: Scope, receive: Receive, send: Send) -> None:
+    """The graph's whole reply, as SSE frames, in one write once the run is over."""
+    if scope["type"] != "http":
+        return
+    if scope["path"] == "/healthz":
+        await send({"type": "http.response.start", "status": 200, "headers": []})
+        await send({"type": "http.response.body", "body": b"ok"})
+        return
+    body = b""
+    while True:
+        message = await receive()
+        body += message.get("body", b"")
+        if not message.get("more_body"):
+            break
+    frames = [
+        f"event: {event['type']}\ndata: {json.dumps(event)}\n\n"
+        async for event in _events(json.loads(body))
+    ]
+    frames.append("event: done\ndata: {}\n\n")
+    await send(
+        {
+            "type": "http.response.start",
+            "status": 200,
+            "headers": [(b"content-type", b"text/event-stream")],
+        }
+    )
+    await send({"type": "http.response.body", "body": "".join(frames).encode()})
+
+
+# Every server process (and the floor, benchmarks.floor) freezes what it holds once
+# started, so the collector's full passes scan only what runs create; otherwise a
+# process that imported more (FastAPI, three graphs) pays more per collection.
+gc.collect()
+gc.freeze()

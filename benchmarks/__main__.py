@@ -8,6 +8,8 @@ their own process; this process is the HTTP client (httpx + httpx-sse). Results
 are medians over rounds, printed as Markdown and written to benchmarks/RESULTS.md.
 
 `--quick` runs fewer rounds and smaller loads (a smoke test of the runner).
+The concurrency rows open their streams from several client processes
+(`--clients`, benchmarks/client.py).
 """
 
 from __future__ import annotations
@@ -27,7 +29,8 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-from benchmarks.stats import median, percentile, rss_mib
+from benchmarks.client import body as _body
+from benchmarks.stats import cpu_seconds, median, percentile, rss_mib
 from httpx_sse import aconnect_sse
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -35,7 +38,9 @@ SERVERS = {
     "langgraph-sse": "benchmarks.apps:lib",
     "guide": "benchmarks.apps:guide",
     "sse-starlette": "benchmarks.apps:plain",
+    "one write (reference)": "benchmarks.apps:oneshot",
 }
+PEERS = ["langgraph-sse", "guide", "sse-starlette"]
 MODES: list[Any] = [
     "messages",
     "custom",
@@ -68,6 +73,10 @@ class Server:
                 str(self.port),
                 "--log-level",
                 "warning",
+                "--http",
+                "httptools",
+                "--loop",
+                "asyncio",
                 "--limit-concurrency",
                 "5000",
                 "--backlog",
@@ -116,11 +125,49 @@ class Floor:
         self.process.kill()
 
 
-def _body(mode: Any, tokens: int, park: bool = False) -> dict[str, Any]:
-    return {
-        "input": {"messages": [{"role": "user", "content": "go"}], "tokens": tokens, "park": park},
-        "stream_mode": mode,
-    }
+class Clients:
+    """Client worker processes (benchmarks.client) sharing a row's streams."""
+
+    def __init__(self, count: int) -> None:
+        self.processes = [
+            subprocess.Popen(
+                [sys.executable, "-m", "benchmarks.client"],
+                cwd=ROOT,
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                text=True,
+            )
+            for _ in range(count)
+        ]
+
+    def many(self, base: str, mode: Any, tokens: int, streams: int) -> dict[str, float]:
+        """`streams` streams opened together, split over the workers."""
+        count = len(self.processes)
+        shares = [streams // count + (i < streams % count) for i in range(count)]
+        start = time.monotonic() + 0.2
+        asked = []
+        for process, share in zip(self.processes, shares, strict=True):
+            if share:
+                assert process.stdin
+                request = {"base": base, "mode": mode, "tokens": tokens, "streams": share}
+                process.stdin.write(json.dumps({**request, "start": start}) + "\n")
+                process.stdin.flush()
+                asked.append(process)
+        answers = [json.loads(p.stdout.readline()) for p in asked if p.stdout]
+        firsts = [first for answer in answers for first in answer["firsts"]]
+        events = sum(answer["events"] for answer in answers)
+        return {
+            "events_per_s": events / (max(answer["end"] for answer in answers) - start),
+            "p50_first": percentile(firsts, 50),
+            "p99_first": percentile(firsts, 99),
+            "failed": sum(answer["failed"] for answer in answers),
+            "events": events,
+            "client_cpu": sum(answer["cpu"] for answer in answers),
+        }
+
+    def stop(self) -> None:
+        for process in self.processes:
+            process.kill()
 
 
 def _counts(sse: Any) -> bool:
@@ -144,41 +191,6 @@ async def http_one(
                     first = time.perf_counter() - started
                 events += 1
     return {"seconds": time.perf_counter() - started, "events": events, "first": first or 0.0}
-
-
-async def http_many(
-    client: httpx.AsyncClient, base: str, mode: Any, tokens: int, streams: int
-) -> dict[str, float]:
-    started = time.perf_counter()
-    firsts: list[float] = []
-
-    failed = 0
-
-    async def one() -> int:
-        nonlocal failed
-        count = 0
-        try:
-            async with aconnect_sse(
-                client, "POST", f"{base}/stream", json=_body(mode, tokens)
-            ) as source:
-                async for sse in source.aiter_sse():
-                    if sse.event in ("metadata", "done"):
-                        continue
-                    if count == 0:
-                        firsts.append(time.perf_counter() - started)
-                    count += 1
-        except httpx.TransportError:  # reported, not hidden
-            failed += 1
-        return count
-
-    counts = await asyncio.gather(*(one() for _ in range(streams)))
-    seconds = time.perf_counter() - started
-    return {
-        "events_per_s": sum(counts) / seconds,
-        "p50_first": percentile(firsts, 50),
-        "p99_first": percentile(firsts, 99),
-        "failed": failed,
-    }
 
 
 async def http_parked(base: str, pid: int, streams: int) -> dict[str, float]:
@@ -222,13 +234,19 @@ def ratio(value: float, floor: float) -> str:
     return f"{value / floor:.2f}" if floor else "-"
 
 
-async def main(quick: bool) -> str:
+def _cpu_us(results: list[dict[str, float]], key: str = "events") -> float:
+    """Median CPU microseconds per event of a target's rounds."""
+    return median([r["cpu"] / r[key] * 1e6 for r in results if r.get(key)])
+
+
+async def main(quick: bool, clients: int) -> str:
     rounds = 3 if quick else 7
     sizes = [1000] if quick else [1000, 10000]
     concurrency = [1, 20] if quick else [1, 100, 200, 1000]
     parked_streams = 100 if quick else 1000
     servers = {name: Server(target) for name, target in SERVERS.items()}
     floor = Floor()
+    workers = Clients(clients)
     lines: list[str] = []
     try:
         for server in servers.values():
@@ -249,19 +267,34 @@ async def main(quick: bool) -> str:
             f"Beyond what LangGraph itself holds: **{ours['kib_per_stream'] - base_mem['kib_per_stream']:.1f} KiB per open stream**.",
             "",
         ]
-        limits = httpx.Limits(max_connections=1100, max_keepalive_connections=1100)
-        async with httpx.AsyncClient(limits=limits, timeout=300) as client:
+
+        def floor_one(mode: Any, tokens: int) -> dict[str, float]:
+            cpu = cpu_seconds(floor.process.pid)
+            result = floor.ask(op="one", mode=mode, tokens=tokens)
+            return {**result, "cpu": cpu_seconds(floor.process.pid) - cpu}
+
+        async def server_one(name: str, mode: Any, tokens: int) -> dict[str, float]:
+            server = servers[name]
+            cpu = cpu_seconds(server.process.pid)
+            result = await http_one(client, server.base, mode, tokens)
+            return {**result, "cpu": cpu_seconds(server.process.pid) - cpu}
+
+        async with httpx.AsyncClient(timeout=300) as client:
             # warm up every target
             floor.ask(op="one", mode="messages", tokens=200)
             for server in servers.values():
                 await http_one(client, server.base, "messages", 200)
 
-            # 1. one stream, messages mode
+            # 2. one stream, messages mode
             lines += [
                 "## One stream, `messages` mode",
                 "",
-                "| N tokens | target | tokens/s | ratio to floor | time to first token (ms) | TTFT / floor |",
-                "| --- | --- | --- | --- | --- | --- |",
+                "Wall time is the client's: tokens/s from sending the request to the last "
+                "event, and time to the first token. CPU is the serving process's (the "
+                "floor's own for the floor) per token; its ratio is floor / target.",
+                "",
+                "| N tokens | target | tokens/s | ratio to floor | time to first token (ms) | TTFT / floor | CPU per token (µs) | CPU ratio |",
+                "| --- | --- | --- | --- | --- | --- | --- | --- |",
             ]
             for tokens in sizes:
                 results: dict[str, list[dict[str, float]]] = {
@@ -272,85 +305,99 @@ async def main(quick: bool) -> str:
                     random.shuffle(order)
                     for name in order:
                         if name == "floor":
-                            results[name].append(
-                                floor.ask(op="one", mode="messages", tokens=tokens)
-                            )
+                            results[name].append(floor_one("messages", tokens))
                         else:
-                            results[name].append(
-                                await http_one(client, servers[name].base, "messages", tokens)
-                            )
+                            results[name].append(await server_one(name, "messages", tokens))
                 rate = {
                     n: median([r["events"] / r["seconds"] for r in rs]) for n, rs in results.items()
                 }
                 ttft = {n: median([r["first"] for r in rs]) * 1000 for n, rs in results.items()}
+                cpu = {n: _cpu_us(rs) for n, rs in results.items()}
                 for name in results:
+                    first = (
+                        f"{ttft[name]:.2f} | {ratio(ttft[name], ttft['floor'])}"
+                        if name in ("floor", *PEERS)
+                        else "(whole reply) | -"
+                    )
                     lines.append(
                         f"| {tokens} | {name} | {rate[name]:,.0f} | {ratio(rate[name], rate['floor'])} | "
-                        f"{ttft[name]:.2f} | {ratio(ttft[name], ttft['floor'])} |"
+                        f"{first} | {cpu[name]:.1f} | {ratio(cpu['floor'], cpu[name])} |"
                     )
             lines.append("")
 
-            # 2. each mode, N=1000: whole-run throughput
+            # 3. each mode, N=1000: whole-run throughput
             lines += [
                 "## Each stream mode, N=1000 (one stream)",
                 "",
-                "| mode | events | floor run (ms) | langgraph-sse run (ms) | ratio (floor time / ours) |",
-                "| --- | --- | --- | --- | --- |",
+                "| mode | events | floor run (ms) | langgraph-sse run (ms) | ratio (floor time / ours) | CPU ratio |",
+                "| --- | --- | --- | --- | --- | --- |",
             ]
             for mode in MODES:
-                ours, base = [], []
+                ours_runs, base_runs = [], []
                 for _ in range(rounds):
-                    base.append(floor.ask(op="one", mode=mode, tokens=1000))
-                    ours.append(await http_one(client, servers["langgraph-sse"].base, mode, 1000))
-                f, o = median([r["seconds"] for r in base]), median([r["seconds"] for r in ours])
+                    base_runs.append(floor_one(mode, 1000))
+                    ours_runs.append(await server_one("langgraph-sse", mode, 1000))
+                f = median([r["seconds"] for r in base_runs])
+                o = median([r["seconds"] for r in ours_runs])
+                fc, oc = (
+                    median([r["cpu"] for r in base_runs]),
+                    median([r["cpu"] for r in ours_runs]),
+                )
                 label = mode if isinstance(mode, str) else "+".join(mode)
                 lines.append(
-                    f"| `{label}` | {median([r['events'] for r in ours]):.0f} | {f * 1000:.1f} | {o * 1000:.1f} | {f / o:.2f} |"
+                    f"| `{label}` | {median([r['events'] for r in ours_runs]):.0f} | {f * 1000:.1f} | "
+                    f"{o * 1000:.1f} | {f / o:.2f} | {ratio(fc, oc)} |"
                 )
             lines.append("")
 
-            # 3. concurrency, N=200 each
-            lines += [
-                "## Concurrent streams, N=200 tokens each, `messages` mode",
-                "",
-                "The HTTP rows of this table are bound by the client: one Python process parses every stream (about 3.5 µs of client CPU per event) on a 2-core machine it shares with the server, while the floor has a core to itself. Read them as a lower bound.",
-                "",
-                "| streams | target | total events/s | ratio | p50 first event (ms) | p99 first event (ms) | p99 / floor | failed streams |",
-                "| --- | --- | --- | --- | --- | --- | --- | --- |",
-            ]
-            for streams in concurrency:
-                reps = max(1, rounds // 2 if streams >= 200 else rounds)
-                targets = ["floor", "langgraph-sse"] + (
-                    ["guide"] if streams in (1, 200, 20) else []
-                )
-                results = {name: [] for name in targets}
-                for _ in range(reps):
-                    for name in targets:
-                        if name == "floor":
-                            results[name].append(
-                                floor.ask(op="many", mode="messages", tokens=200, streams=streams)
-                            )
-                        else:
-                            results[name].append(
-                                await http_many(
-                                    client, servers[name].base, "messages", 200, streams
-                                )
-                            )
-                agg = {
-                    n: {k: median([r[k] for r in rs]) for k in rs[0]} for n, rs in results.items()
-                }
+        # 4. concurrency, N=200 each
+        lines += [
+            "## Concurrent streams, N=200 tokens each, `messages` mode",
+            "",
+            f"The streams of a row are opened together by {clients} client processes; events/s "
+            "counts from that start to the last event. CPU is the serving process's per "
+            "event; client CPU is all client processes' per event. On 2 cores the client "
+            "processes share the machine with the server, while the floor has a core to itself.",
+            "",
+            "| streams | target | total events/s | ratio | p50 first event (ms) | p99 first event (ms) | p99 / floor | CPU per event (µs) | CPU ratio | client CPU per event (µs) | failed streams |",
+            "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |",
+        ]
+        for streams in concurrency:
+            # big rows take long: fewer rounds (one at 1,000 streams)
+            reps = rounds if streams <= 20 else 1 if streams >= 1000 else 3
+            targets = ["floor", "langgraph-sse"] + (["guide"] if streams in (1, 200, 20) else [])
+            results = {name: [] for name in targets}
+            for name in targets[1:]:  # open the clients' connections first (1-token runs)
+                workers.many(servers[name].base, "messages", 1, streams)
+            for _ in range(reps):
                 for name in targets:
-                    a = agg[name]
-                    lines.append(
-                        f"| {streams} | {name} | {a['events_per_s']:,.0f} | {ratio(a['events_per_s'], agg['floor']['events_per_s'])} | "
-                        f"{a['p50_first'] * 1000:.1f} | {a['p99_first'] * 1000:.1f} | {ratio(a['p99_first'], agg['floor']['p99_first'])} | {a.get('failed', 0):.0f} |"
-                    )
-            lines.append("")
+                    pid = (floor if name == "floor" else servers[name]).process.pid
+                    cpu = cpu_seconds(pid)
+                    if name == "floor":
+                        result = floor.ask(op="many", mode="messages", tokens=200, streams=streams)
+                        result["events"] = 200 * streams
+                    else:
+                        result = workers.many(servers[name].base, "messages", 200, streams)
+                    results[name].append({**result, "cpu": cpu_seconds(pid) - cpu})
+            agg = {n: {k: median([r[k] for r in rs]) for k in rs[0]} for n, rs in results.items()}
+            cpu_per = {n: _cpu_us(rs) for n, rs in results.items()}
+            for name in targets:
+                a = agg[name]
+                client_cpu = (
+                    f"{a['client_cpu'] / a['events'] * 1e6:.1f}" if "client_cpu" in a else "-"
+                )
+                lines.append(
+                    f"| {streams} | {name} | {a['events_per_s']:,.0f} | {ratio(a['events_per_s'], agg['floor']['events_per_s'])} | "
+                    f"{a['p50_first'] * 1000:.1f} | {a['p99_first'] * 1000:.1f} | {ratio(a['p99_first'], agg['floor']['p99_first'])} | "
+                    f"{cpu_per[name]:.1f} | {ratio(cpu_per['floor'], cpu_per[name])} | {client_cpu} | {a.get('failed', 0):.0f} |"
+                )
+        lines.append("")
 
     finally:
         for server in servers.values():
             server.stop()
         floor.stop()
+        workers.stop()
     return "\n".join(lines)
 
 
@@ -384,10 +431,15 @@ def header(command: str, seconds: float) -> str:
             "",
             "The model is a fake that streams N tokens and yields to the event loop after each one "
             "(no real sleeps), so what is measured is LangGraph plus the layer that puts it on the wire. "
-            "Every figure is a median over rounds run interleaved; each server is uvicorn (default loop, h11) "
-            "in its own process on 127.0.0.1, the client is this process (httpx + httpx-sse), and the floor "
-            "is `graph.astream` in a third process. Ratios are to the floor of the same run. The machine is shared "
-            "and noisy: compare ratios, not absolute numbers.",
+            "Every figure is a median over rounds run interleaved; each server is uvicorn (httptools "
+            "parser, asyncio loop) in its own process on 127.0.0.1, the floor is `graph.astream` in a "
+            "process of its own, and every process freezes its startup heap (`gc.freeze()`). The client "
+            "is httpx + httpx-sse: this process for one stream, client worker processes for the "
+            "concurrency rows. `one write (reference)` is not a streaming server: it runs the graph in "
+            "uvicorn and writes the whole reply once, so what separates it from the floor is the cost of "
+            "the process, HTTP and the client's parsing, which no streaming layer removes. Ratios are "
+            "to the floor of the same run. The machine is shared and noisy: compare ratios, not "
+            "absolute numbers.",
             "",
             "",
         ]
@@ -397,10 +449,13 @@ def header(command: str, seconds: float) -> str:
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--quick", action="store_true", help="fewer rounds and smaller loads")
+    parser.add_argument(
+        "--clients", type=int, default=2, help="client processes for the concurrency rows"
+    )
     parser.add_argument("--out", default=str(ROOT / "benchmarks" / "RESULTS.md"))
     args = parser.parse_args()
     started = time.monotonic()
-    body = asyncio.run(main(args.quick))
+    body = asyncio.run(main(args.quick, args.clients))
     command = "python -m benchmarks" + (" --quick" if args.quick else "")
     report = header(command, time.monotonic() - started) + body
     print(report)

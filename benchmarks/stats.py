@@ -26,3 +26,19 @@ def rss_mib(pid: int | None = None) -> float:
             if line.startswith("VmRSS:"):
                 return int(line.split()[1]) / 1024
     return 0.0
+
+
+def cpu_seconds(pid: int) -> float:
+    """CPU time a process has used so far (all its threads), in seconds.
+
+    Read from `/proc/<pid>/task/*/schedstat` (nanoseconds on CPU), finer than the
+    clock ticks of `/proc/<pid>/stat`.
+    """
+    total = 0
+    for task in os.listdir(f"/proc/{pid}/task"):
+        try:
+            with open(f"/proc/{pid}/task/{task}/schedstat") as schedstat:
+                total += int(schedstat.read().split()[0])
+        except FileNotFoundError:  # a thread that just ended
+            continue
+    return total / 1e9

@@ -1,0 +1,225 @@
+"""Instruction counts per token and per request, under valgrind's callgrind.
+
+`python -m benchmarks.instructions` (a few minutes; needs `valgrind`). Wall and CPU
+times on a shared 2-core machine move by 10-20 % from one run to the next; the
+number of instructions a piece of code executes does not, so this is how to tell
+where the library's own cost is, and whether a change removed some of it.
+
+Each stage runs under `valgrind --tool=callgrind`; counting is zeroed after a
+warm-up and dumped after the measured runs (`callgrind_control -z` / `-d`):
+
+- `floor`: `graph.astream(..., stream_mode="messages")`;
+- `events`: [stream_events][langgraph_sse.stream.stream_events] (typed events);
+- `pipeline`: a [Run][langgraph_sse.run.Run]: events encoded to frames, logged,
+  read back in coalesced chunks;
+- `server`: the same over HTTP: uvicorn serving `make_asgi_app`, a client in this
+  process reading the stream (httpx);
+- `oneshot`: uvicorn serving benchmarks.apps:oneshot (no streaming layer: the
+  request and one write), for the per-request row.
+
+Under valgrind a program runs some 50 times slower, so writes would no longer be
+coalesced as they are at full speed: the `pipeline` and `server` stages use a
+`flush_interval` of 0.1 s, which groups about as many tokens per write as 2 ms
+does natively.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+ROOT = Path(__file__).resolve().parent.parent
+FLUSH = 0.1  # seconds; see the module docstring
+
+
+def _graph_input(tokens: int) -> dict[str, Any]:
+    return {"messages": [{"role": "user", "content": "go"}], "tokens": tokens}
+
+
+def _control(*args: str) -> None:
+    subprocess.run(["callgrind_control", *args], capture_output=True, check=False)
+    time.sleep(0.5)
+
+
+def _instructions(out: Path) -> int:
+    # The dump taken with `callgrind_control -d` is the first numbered part.
+    text = Path(f"{out}.1").read_text()
+    return int(text.split("summary:", 1)[1].split()[0])
+
+
+# -- in-process stages (run under valgrind by `stage`) ------------------------
+
+
+async def _in_process(stage: str, tokens: int, runs: int) -> None:
+    from benchmarks.graph import build_graph
+
+    from langgraph_sse import encode_event, stream_events
+    from langgraph_sse.run import Run
+
+    graph = build_graph()
+
+    async def once() -> None:
+        if stage == "floor":
+            async for _ in graph.astream(_graph_input(tokens), stream_mode="messages"):
+                pass
+        elif stage == "events":
+            async for _ in stream_events(graph, _graph_input(tokens)):
+                pass
+        else:
+            run = Run(stream_events(graph, _graph_input(tokens)), encode_event, run_id="bench")
+            async for _ in run.chunks(FLUSH):
+                pass
+
+    for _ in range(2):
+        await once()
+    _control("-z", str(os.getpid()))
+    for _ in range(runs):
+        await once()
+    _control("-d", str(os.getpid()))
+
+
+def in_process(stage: str, tokens: int, runs: int, out: Path) -> int:
+    """Instructions of `runs` runs of `stage` in a process of its own."""
+    subprocess.run(
+        [
+            "valgrind",
+            "--tool=callgrind",
+            f"--callgrind-out-file={out}",
+            sys.executable,
+            "-m",
+            "benchmarks.instructions",
+            "--stage",
+            stage,
+            "--tokens",
+            str(tokens),
+            "--runs",
+            str(runs),
+        ],
+        cwd=ROOT,
+        stderr=subprocess.DEVNULL,
+        check=True,
+    )
+    return _instructions(out)
+
+
+# -- over HTTP ------------------------------------------------------------------
+
+
+def server(target: str, tokens: int, runs: int, out: Path) -> int:
+    """Instructions the uvicorn process spends on `runs` streams of `tokens` tokens."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    process = subprocess.Popen(
+        [
+            "valgrind",
+            "--tool=callgrind",
+            f"--callgrind-out-file={out}",
+            sys.executable,
+            "-m",
+            "uvicorn",
+            target,
+            "--port",
+            str(port),
+            "--log-level",
+            "warning",
+            "--http",
+            "httptools",
+            "--loop",
+            "asyncio",
+        ],
+        cwd=ROOT,
+        stderr=subprocess.DEVNULL,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 300
+        while time.monotonic() < deadline:
+            try:
+                if httpx.get(f"{base}/healthz").status_code == 200:
+                    break
+            except httpx.TransportError:
+                time.sleep(0.5)
+
+        async def streams(count: int) -> None:
+            body = {"input": _graph_input(tokens), "stream_mode": "messages"}
+            async with httpx.AsyncClient(timeout=600) as client:
+                for _ in range(count):
+                    async with client.stream("POST", f"{base}/stream", json=body) as response:
+                        async for _ in response.aiter_raw():
+                            pass
+
+        asyncio.run(streams(2))
+        _control("-z", str(process.pid))
+        asyncio.run(streams(runs))
+        _control("-d", str(process.pid))
+        return _instructions(out)
+    finally:
+        process.terminate()
+        process.wait()
+
+
+def main() -> None:
+    if shutil.which("valgrind") is None:
+        sys.exit("valgrind is not installed (e.g. apt-get install valgrind)")
+    tokens, runs = 1000, 3
+    with tempfile.TemporaryDirectory() as tmp:
+        out = Path(tmp)
+        per_token = {
+            "floor": in_process("floor", tokens, runs, out / "floor") / (tokens * runs),
+            "events": in_process("events", tokens, runs, out / "events") / (tokens * runs),
+            "pipeline": in_process("pipeline", tokens, runs, out / "pipeline") / (tokens * runs),
+            "server": server("benchmarks.instructions:app", tokens, runs, out / "server")
+            / (tokens * runs),
+        }
+        requests = 20
+        per_request = {
+            "floor": in_process("floor", 1, requests, out / "floor1") / requests,
+            "pipeline": in_process("pipeline", 1, requests, out / "pipeline1") / requests,
+            "oneshot": server("benchmarks.apps:oneshot", 1, requests, out / "oneshot1") / requests,
+            "server": server("benchmarks.instructions:app", 1, requests, out / "server1")
+            / requests,
+        }
+    floor = per_token["floor"]
+    print(f"Instructions per token ({runs} streams of {tokens} tokens):\n")
+    print("| stage | instructions per token | beyond the floor | floor / stage |")
+    print("| --- | --- | --- | --- |")
+    for name, value in per_token.items():
+        print(f"| {name} | {value:,.0f} | {value - floor:+,.0f} | {floor / value:.3f} |")
+    floor1 = per_request["floor"]
+    print(f"\nInstructions per request (one token each, {requests} requests):\n")
+    print("| stage | instructions per request | beyond the floor |")
+    print("| --- | --- | --- |")
+    for name, value in per_request.items():
+        print(f"| {name} | {value:,.0f} | {value - floor1:+,.0f} |")
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--stage", choices=["floor", "events", "pipeline"])
+    parser.add_argument("--tokens", type=int, default=1000)
+    parser.add_argument("--runs", type=int, default=3)
+    args = parser.parse_args()
+    if args.stage:
+        asyncio.run(_in_process(args.stage, args.tokens, args.runs))
+    else:
+        main()
+else:
+    # `uvicorn benchmarks.instructions:app`: the library with writes coalesced as at
+    # full speed (see FLUSH).
+    from benchmarks.graph import build_graph
+
+    from langgraph_sse import make_asgi_app
+
+    app = make_asgi_app(build_graph(), flush_interval=FLUSH)

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import gc
+import weakref
 from collections.abc import AsyncIterator
 
 from langgraph_sse import CustomEvent, DoneEvent, ErrorEvent, Event, Run, encode_event
@@ -96,3 +98,37 @@ async def test_the_end_of_a_run_is_not_held_back() -> None:
     chunks = await collect(run, flush_interval=5.0)
     assert b"".join(chunks) == b"".join(frame(i) for i in range(10))
     assert loop.time() - started < 1.0
+
+
+class _Held:
+    """Something a graph run holds while it runs."""
+
+
+async def test_a_cancelled_run_kept_for_replay_lets_go_of_what_the_graph_held() -> None:
+    # A client that leaves cancels its run, which stays replayable for a while:
+    # only its log may stay alive, not the objects of the graph run behind it.
+    held: list[weakref.ref[_Held]] = []
+
+    async def parked() -> AsyncIterator[Event]:
+        thing = _Held()
+        held.append(weakref.ref(thing))
+        yield CustomEvent(seq=0, data=0)
+        await asyncio.Event().wait()
+        yield CustomEvent(seq=1, data=id(thing))
+
+    finished: list[Run] = []
+    run = Run(parked(), encode_event, run_id="r")
+    run.add_done_callback(finished.append)
+    while run.events == 0:
+        await asyncio.sleep(0)
+    run.cancel()
+    await run.wait()
+    await asyncio.sleep(0)
+    gc.collect()
+    assert finished == [run] and run.state == "cancelled"
+    assert run.log_slice(0)[0] == [0, 1]  # its frames are still there to replay
+    assert held[0]() is None
+    late: list[Run] = []
+    run.add_done_callback(late.append)  # a callback added after the end still runs
+    await asyncio.sleep(0)
+    assert late == [run]

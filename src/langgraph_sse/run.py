@@ -87,9 +87,11 @@ class Run:
         self._end_waiters: list[asyncio.Future[None]] = []  # woken by the end only
         self._finished = False
         self._cancel_reason = "cancelled"
-        self._task = loop.create_task(
+        self._done_callbacks: list[Callable[[Run], object]] = []
+        self._task: asyncio.Task[None] | None = loop.create_task(
             self._pump(events, encode, timeout, wait_for), name=f"langgraph-sse run {run_id}"
         )
+        self._task.add_done_callback(self._task_done)
 
     @property
     def finished(self) -> bool:
@@ -255,9 +257,24 @@ class Run:
                 self._frame_waiters.append(waiter)
                 await waiter
 
+    def _task_done(self, task: asyncio.Task[None]) -> None:
+        # A finished task keeps its exception, and a cancelled one (a client that
+        # left) a CancelledError whose traceback holds the frames of the graph run:
+        # hundreds of objects per run, kept for as long as the run is retained.
+        # Only the log is needed from here on.
+        if not task.cancelled():
+            task.exception()  # retrieved: _pump lets no other exception escape
+        self._task = None
+        callbacks, self._done_callbacks = self._done_callbacks, []
+        for callback in callbacks:
+            callback(self)
+
     def add_done_callback(self, callback: Callable[[Run], object]) -> None:
-        """Call `callback(run)` once the run's task has ended."""
-        self._task.add_done_callback(lambda _task: callback(self))
+        """Call `callback(run)` once the run's task has ended (soon, if it has)."""
+        if self._task is None:
+            asyncio.get_running_loop().call_soon(callback, self)
+        else:
+            self._done_callbacks.append(callback)
 
     def cancel(self, reason: Literal["cancelled", "shutdown"] = "cancelled") -> None:
         """Stop the run; LangGraph cancels the node tasks it started.
@@ -265,13 +282,14 @@ class Run:
         Its log ends with `done` (status `cancelled`) or, for `shutdown`, with an
         `error` event of type `shutdown` and `done`.
         """
-        if not self._finished:
+        if not self._finished and self._task is not None:
             self._cancel_reason = reason
             self._task.cancel()
 
     async def wait(self) -> None:
         """Wait until the run's task has ended (normally, by error or cancelled)."""
-        await asyncio.wait((self._task,))
+        if self._task is not None:
+            await asyncio.wait((self._task,))
 
 
 def _release(waiter: asyncio.Future[None]) -> None:

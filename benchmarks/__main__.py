@@ -20,7 +20,6 @@ import json
 import os
 import platform
 import random
-import socket
 import subprocess
 import sys
 import time
@@ -30,10 +29,10 @@ from typing import Any
 
 import httpx
 from benchmarks.client import body as _body
+from benchmarks.servers import ROOT, Server
 from benchmarks.stats import cpu_seconds, median, percentile, rss_mib
 from httpx_sse import aconnect_sse
 
-ROOT = Path(__file__).resolve().parent.parent
 SERVERS = {
     "langgraph-sse": "benchmarks.apps:lib",
     "guide": "benchmarks.apps:guide",
@@ -49,58 +48,6 @@ MODES: list[Any] = [
     "debug",
     ["messages", "custom", "updates"],
 ]
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-class Server:
-    """A uvicorn process serving one app on 127.0.0.1."""
-
-    def __init__(self, target: str) -> None:
-        self.port = _free_port()
-        self.base = f"http://127.0.0.1:{self.port}"
-        self.process = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "uvicorn",
-                target,
-                "--port",
-                str(self.port),
-                "--log-level",
-                "warning",
-                "--http",
-                "httptools",
-                "--loop",
-                "asyncio",
-                "--limit-concurrency",
-                "5000",
-                "--backlog",
-                "4096",
-            ],
-            cwd=ROOT,
-        )
-
-    def wait(self) -> None:
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            try:
-                if httpx.get(f"{self.base}/healthz").status_code == 200:
-                    return
-            except httpx.TransportError:
-                time.sleep(0.1)
-        raise RuntimeError("server did not start")
-
-    def stop(self) -> None:
-        self.process.terminate()
-        try:
-            self.process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
 
 
 class Floor:

@@ -29,7 +29,6 @@ import argparse
 import asyncio
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
@@ -39,8 +38,8 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+from benchmarks.servers import ROOT, Server
 
-ROOT = Path(__file__).resolve().parent.parent
 FLUSH = 0.1  # seconds; see the module docstring
 APP = "benchmarks.instructions:app"
 ONESHOT = "benchmarks.apps:oneshot"
@@ -121,39 +120,12 @@ def in_process(stage: str, tokens: int, runs: int, out: Path) -> int:
 
 def server(target: str, tokens: int, runs: int, out: Path) -> int:
     """Instructions the uvicorn process spends on `runs` streams of `tokens` tokens."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-    process = subprocess.Popen(
-        [
-            "valgrind",
-            "--tool=callgrind",
-            f"--callgrind-out-file={out}",
-            sys.executable,
-            "-m",
-            "uvicorn",
-            target,
-            "--port",
-            str(port),
-            "--log-level",
-            "warning",
-            "--http",
-            "httptools",
-            "--loop",
-            "asyncio",
-        ],
-        cwd=ROOT,
-        stderr=subprocess.DEVNULL,
+    running = Server(
+        target, prefix=["valgrind", "--tool=callgrind", f"--callgrind-out-file={out}"], quiet=True
     )
-    base = f"http://127.0.0.1:{port}"
+    process, base = running.process, running.base
     try:
-        deadline = time.monotonic() + 300
-        while time.monotonic() < deadline:
-            try:
-                if httpx.get(f"{base}/healthz").status_code == 200:
-                    break
-            except httpx.TransportError:
-                time.sleep(0.5)
+        running.wait(timeout=300)
 
         async def streams(count: int) -> None:
             body = {"input": _graph_input(tokens), "stream_mode": "messages"}
@@ -169,8 +141,7 @@ def server(target: str, tokens: int, runs: int, out: Path) -> int:
         _control("-d", str(process.pid))
         return _instructions(out)
     finally:
-        process.terminate()
-        process.wait()
+        running.stop()
 
 
 def main() -> None:

@@ -243,6 +243,7 @@ async def main(quick: bool, clients: int) -> str:
                 "| N tokens | target | tokens/s | ratio to floor | time to first token (ms) | TTFT / floor | CPU per token (µs) | CPU ratio |",
                 "| --- | --- | --- | --- | --- | --- | --- | --- |",
             ]
+            versus: list[str] = []
             for tokens in sizes:
                 results: dict[str, list[dict[str, float]]] = {
                     name: [] for name in ["floor", *servers]
@@ -270,7 +271,14 @@ async def main(quick: bool, clients: int) -> str:
                         f"| {tokens} | {name} | {rate[name]:,.0f} | {ratio(rate[name], rate['floor'])} | "
                         f"{first} | {cpu[name]:.1f} | {ratio(cpu['floor'], cpu[name])} |"
                     )
-            lines.append("")
+                versus.append(
+                    f"{tokens} tokens: "
+                    + ", ".join(
+                        f"{ratio(rate['langgraph-sse'], rate[peer])}x the {peer}'s tokens/s"
+                        for peer in PEERS[1:]
+                    )
+                )
+            lines += ["", "langgraph-sse against the peers: " + "; ".join(versus) + ".", ""]
 
             # 3. each mode, N=1000: whole-run throughput
             lines += [

@@ -370,6 +370,7 @@ def header(command: str, seconds: float) -> str:
             "starlette",
             "sse-starlette",
             "uvicorn",
+            "httptools",
             "fastapi",
             "httpx",
             "orjson",

@@ -29,6 +29,7 @@ from typing import Any
 
 import httpx
 from benchmarks.client import body as _body
+from benchmarks.client import counts
 from benchmarks.servers import ROOT, Server
 from benchmarks.stats import cpu_seconds, median, percentile, rss_mib
 from httpx_sse import aconnect_sse
@@ -48,6 +49,7 @@ MODES: list[Any] = [
     "debug",
     ["messages", "custom", "updates"],
 ]
+GUIDE_ROWS = (1, 20, 200)  # concurrency rows that measure the guide's server too
 
 
 class Floor:
@@ -100,11 +102,19 @@ class Clients:
                 process.stdin.write(json.dumps({**request, "start": start}) + "\n")
                 process.stdin.flush()
                 asked.append(process)
-        answers = [json.loads(p.stdout.readline()) for p in asked if p.stdout]
+        answers = []
+        for process in asked:
+            assert process.stdout
+            line = process.stdout.readline()
+            if not line:
+                raise RuntimeError(f"client worker {process.pid} exited")
+            answers.append(json.loads(line))
         firsts = [first for answer in answers for first in answer["firsts"]]
         events = sum(answer["events"] for answer in answers)
+        seconds = max(answer["end"] for answer in answers) - start
         return {
-            "events_per_s": events / (max(answer["end"] for answer in answers) - start),
+            "seconds": seconds,
+            "events_per_s": events / seconds,
             "p50_first": percentile(firsts, 50),
             "p99_first": percentile(firsts, 99),
             "failed": sum(answer["failed"] for answer in answers),
@@ -117,10 +127,6 @@ class Clients:
             process.kill()
 
 
-def _counts(sse: Any) -> bool:
-    return sse.event not in ("metadata", "done", "")
-
-
 async def http_one(
     client: httpx.AsyncClient, base: str, mode: Any, tokens: int
 ) -> dict[str, float]:
@@ -129,11 +135,7 @@ async def http_one(
     events = 0
     async with aconnect_sse(client, "POST", f"{base}/stream", json=_body(mode, tokens)) as source:
         async for sse in source.aiter_sse():
-            if (
-                _counts(sse)
-                or sse.data.startswith('{"type": "token"')
-                or sse.data.startswith('{"type": "progress"')
-            ):
+            if counts(sse):
                 if first is None:
                     first = time.perf_counter() - started
                 events += 1
@@ -181,9 +183,9 @@ def ratio(value: float, floor: float) -> str:
     return f"{value / floor:.2f}" if floor else "-"
 
 
-def _cpu_us(results: list[dict[str, float]], key: str = "events") -> float:
-    """Median CPU microseconds per event of a target's rounds."""
-    return median([r["cpu"] / r[key] * 1e6 for r in results if r.get(key)])
+def _cpu_us(results: list[dict[str, float]], cpu: str = "cpu") -> float:
+    """Median CPU microseconds per event of a target's rounds (`cpu`: which CPU time)."""
+    return median([r[cpu] / r["events"] * 1e6 for r in results if r.get("events")])
 
 
 async def main(quick: bool, clients: int) -> str:
@@ -309,42 +311,53 @@ async def main(quick: bool, clients: int) -> str:
         lines += [
             "## Concurrent streams, N=200 tokens each, `messages` mode",
             "",
-            f"The streams of a row are opened together by {clients} client processes; events/s "
-            "counts from that start to the last event. CPU is the serving process's per "
-            "event; client CPU is all client processes' per event. On 2 cores the client "
-            "processes share the machine with the server, while the floor has a core to itself.",
+            f"The streams of a row are opened together by {clients} client processes "
+            "(benchmarks/client.py, one httpx client per stream) at an instant they agree on; "
+            "events/s counts from that instant to the end of the last stream, and first-event "
+            "times from it too. CPU per event is the serving process's (the floor's own for the "
+            "floor), its ratio floor / target; client CPU is all client processes' per event. "
+            "Core use is CPU time over the row's wall time, in % of one core: the serving "
+            "process's, then all client processes' together (the floor's can pass 100 by the "
+            f"little it does outside its timed span). On {os.cpu_count()} cores the client "
+            "processes share the machine with the server, while the floor has a core to itself: "
+            "a server near 100% is bound by its own event loop, not by the client.",
             "",
-            "| streams | target | total events/s | ratio | p50 first event (ms) | p99 first event (ms) | p99 / floor | CPU per event (µs) | CPU ratio | client CPU per event (µs) | failed streams |",
-            "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |",
+            "| streams | target | total events/s | ratio | p50 first event (ms) | p99 first event (ms) | p99 / floor | CPU per event (µs) | CPU ratio | client CPU per event (µs) | core use: server / clients (%) | failed streams |",
+            "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |",
         ]
         for streams in concurrency:
             # big rows take long: fewer rounds (one at 1,000 streams)
             reps = rounds if streams <= 20 else 1 if streams >= 1000 else 3
-            targets = ["floor", "langgraph-sse"] + (["guide"] if streams in (1, 200, 20) else [])
+            targets = ["floor", "langgraph-sse"] + (["guide"] if streams in GUIDE_ROWS else [])
             results = {name: [] for name in targets}
             for name in targets[1:]:  # open the clients' connections first (1-token runs)
                 workers.many(servers[name].base, "messages", 1, streams)
             for _ in range(reps):
-                for name in targets:
+                order = list(targets)
+                random.shuffle(order)
+                for name in order:
                     pid = (floor if name == "floor" else servers[name]).process.pid
                     cpu = cpu_seconds(pid)
                     if name == "floor":
                         result = floor.ask(op="many", mode="messages", tokens=200, streams=streams)
                         result["events"] = 200 * streams
+                        result["seconds"] = result["events"] / result["events_per_s"]
                     else:
                         result = workers.many(servers[name].base, "messages", 200, streams)
                     results[name].append({**result, "cpu": cpu_seconds(pid) - cpu})
             agg = {n: {k: median([r[k] for r in rs]) for k in rs[0]} for n, rs in results.items()}
             cpu_per = {n: _cpu_us(rs) for n, rs in results.items()}
             for name in targets:
-                a = agg[name]
-                client_cpu = (
-                    f"{a['client_cpu'] / a['events'] * 1e6:.1f}" if "client_cpu" in a else "-"
-                )
+                a, rs = agg[name], results[name]
+                use = f"{median([r['cpu'] / r['seconds'] * 100 for r in rs]):.0f}"
+                client_cpu = "-"
+                if "client_cpu" in a:
+                    client_cpu = f"{_cpu_us(rs, cpu='client_cpu'):.1f}"
+                    use += f" / {median([r['client_cpu'] / r['seconds'] * 100 for r in rs]):.0f}"
                 lines.append(
                     f"| {streams} | {name} | {a['events_per_s']:,.0f} | {ratio(a['events_per_s'], agg['floor']['events_per_s'])} | "
                     f"{a['p50_first'] * 1000:.1f} | {a['p99_first'] * 1000:.1f} | {ratio(a['p99_first'], agg['floor']['p99_first'])} | "
-                    f"{cpu_per[name]:.1f} | {ratio(cpu_per['floor'], cpu_per[name])} | {client_cpu} | {a.get('failed', 0):.0f} |"
+                    f"{cpu_per[name]:.1f} | {ratio(cpu_per['floor'], cpu_per[name])} | {client_cpu} | {use} | {a.get('failed', 0):.0f} |"
                 )
         lines.append("")
 
@@ -356,7 +369,7 @@ async def main(quick: bool, clients: int) -> str:
     return "\n".join(lines)
 
 
-def header(command: str, seconds: float) -> str:
+def header(command: str, seconds: float, clients: int) -> str:
     with open("/proc/cpuinfo") as cpuinfo:
         cpu = next(
             (line.split(":", 1)[1].strip() for line in cpuinfo if line.startswith("model name")),
@@ -390,8 +403,9 @@ def header(command: str, seconds: float) -> str:
             "Every figure is a median over rounds run interleaved; each server is uvicorn (httptools "
             "parser, asyncio loop) in its own process on 127.0.0.1, the floor is `graph.astream` in a "
             "process of its own, and every process freezes its startup heap (`gc.freeze()`). The client "
-            "is httpx + httpx-sse: this process for one stream, client worker processes for the "
-            "concurrency rows. `one write (reference)` is not a streaming server: it runs the graph in "
+            "is httpx + httpx-sse: this process for one stream, "
+            f"{clients} client worker processes (benchmarks/client.py) for the concurrency rows. "
+            "`one write (reference)` is not a streaming server: it runs the graph in "
             "uvicorn and writes the whole reply once, so what separates it from the floor is the cost of "
             "the process, HTTP and the client's parsing, which no streaming layer removes. Ratios are "
             "to the floor of the same run. The machine is shared and noisy: compare ratios, not "
@@ -410,10 +424,14 @@ if __name__ == "__main__":
     )
     parser.add_argument("--out", default=str(ROOT / "benchmarks" / "RESULTS.md"))
     args = parser.parse_args()
+    if args.clients < 1:
+        parser.error("--clients must be at least 1")
     started = time.monotonic()
     body = asyncio.run(main(args.quick, args.clients))
     command = "python -m benchmarks" + (" --quick" if args.quick else "")
-    report = header(command, time.monotonic() - started) + body
+    if args.clients != 2:
+        command += f" --clients {args.clients}"
+    report = header(command, time.monotonic() - started, args.clients) + body
     print(report)
     if not args.quick:
         Path(args.out).write_text(report + "\n")

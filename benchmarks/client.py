@@ -11,13 +11,15 @@ from it.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
+import ssl
 import sys
 import time
 from typing import Any
 
 import httpx
-from httpx_sse import aconnect_sse
+from httpx_sse import ServerSentEvent, SSEError, aconnect_sse
 
 
 def body(mode: Any, tokens: int, park: bool = False) -> dict[str, Any]:
@@ -28,35 +30,54 @@ def body(mode: Any, tokens: int, park: bool = False) -> dict[str, Any]:
     }
 
 
+def counts(sse: ServerSentEvent) -> bool:
+    """Whether `sse` is one of the run's events, not the `metadata` or `done` framing.
+
+    langgraph-sse and sse-starlette name their events; the guide's server sends
+    unnamed ones (`message`), its end being `data: {"type": "done"}`.
+    """
+    return sse.event not in ("metadata", "done") and sse.data != '{"type": "done"}'
+
+
 async def streams(
-    client: httpx.AsyncClient, base: str, mode: Any, tokens: int, streams: int, start: float
+    clients: list[httpx.AsyncClient],
+    base: str,
+    mode: Any,
+    tokens: int,
+    streams: int,
+    start: float,
 ) -> dict[str, Any]:
-    """Open `streams` streams at `start`; count their events (not `metadata`/`done`)."""
+    """Open `streams` streams at `start`, one per client in `clients`, and read them to the end.
+
+    Returns each stream's first-event time (seconds from `start`), the events of all
+    the streams (see `counts`), how many failed, the instant (`time.monotonic()`) the
+    last one ended, and the CPU seconds this process spent on them.
+    """
     firsts: list[float] = []
     failed = 0
 
-    async def one() -> int:
+    async def one(client: httpx.AsyncClient) -> int:
         nonlocal failed
         count = 0
         try:
             async with aconnect_sse(
                 client, "POST", f"{base}/stream", json=body(mode, tokens)
             ) as source:
+                source.response.raise_for_status()
                 async for sse in source.aiter_sse():
-                    if sse.event in ("metadata", "done"):
-                        continue
-                    if count == 0:
-                        firsts.append(time.monotonic() - start)
-                    count += 1
-        except httpx.TransportError:  # reported, not hidden
+                    if counts(sse):
+                        if count == 0:
+                            firsts.append(time.monotonic() - start)
+                        count += 1
+        except (httpx.HTTPError, SSEError):  # refused or cut off: reported, not hidden
             failed += 1
         return count
 
     await asyncio.sleep(max(0.0, start - time.monotonic()))
     cpu = time.process_time()
-    counts = await asyncio.gather(*(one() for _ in range(streams)))
+    totals = await asyncio.gather(*(one(client) for client in clients[:streams]))
     return {
-        "events": sum(counts),
+        "events": sum(totals),
         "firsts": firsts,
         "failed": failed,
         "end": time.monotonic(),
@@ -65,13 +86,21 @@ async def streams(
 
 
 async def serve() -> None:
-    # One client for the worker's life: its connections stay open between rounds,
-    # as a browser's would between requests to the same server.
-    limits = httpx.Limits(max_connections=2000, max_keepalive_connections=2000)
+    # One client per stream, each kept for the worker's life: its connection stays
+    # open between rounds, as a browser's would between requests to the same server.
+    # Not one client for all the streams: httpcore's pool rescans every connection it
+    # holds whenever a request starts or ends (encode/httpcore#1035), so the client's
+    # CPU would grow with the square of the streams and stagger their starts.
+    tls = ssl.create_default_context()  # unused on http://; made once, not per client
+    clients: list[httpx.AsyncClient] = []
     loop = asyncio.get_running_loop()
-    async with httpx.AsyncClient(limits=limits, timeout=300) as client:
+    async with contextlib.AsyncExitStack() as stack:
         while line := await loop.run_in_executor(None, sys.stdin.readline):
-            print(json.dumps(await streams(client, **json.loads(line))), flush=True)
+            request = json.loads(line)
+            while len(clients) < request["streams"]:
+                client = httpx.AsyncClient(verify=tls, timeout=300)
+                clients.append(await stack.enter_async_context(client))
+            print(json.dumps(await streams(clients, **request)), flush=True)
 
 
 if __name__ == "__main__":

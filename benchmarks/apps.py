@@ -1,6 +1,7 @@
 """The servers the benchmarks compare, each an ASGI app serving benchmarks.graph.
 
-- `lib`: langgraph-sse, `make_asgi_app(graph)`;
+- `lib`: langgraph-sse, `make_asgi_app(graph)` (`lib_under_valgrind`: the same with
+  the longer `flush_interval` benchmarks.instructions needs);
 - `guide`: the guide's hand-written FastAPI server (`StreamingResponse`,
   `json.dumps` per event, sections 3-4 of the seed guide);
 - `plain`: the same loop handed to sse-starlette's `EventSourceResponse`;
@@ -32,6 +33,9 @@ from starlette.types import Receive, Scope, Send
 from langgraph_sse import make_asgi_app
 
 lib = make_asgi_app(build_graph())
+# For benchmarks.instructions: under valgrind a program runs some 50 times slower,
+# and 0.1 s then groups about as many tokens per write as the 2 ms default natively.
+lib_under_valgrind = make_asgi_app(build_graph(), flush_interval=0.1)
 
 _graph = build_graph()
 

@@ -35,18 +35,14 @@ import tempfile
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import Any
 
 import httpx
+from benchmarks.client import body
 from benchmarks.servers import ROOT, Server
 
-FLUSH = 0.1  # seconds; see the module docstring
-APP = "benchmarks.instructions:app"
+FLUSH = 0.1  # seconds; see the module docstring (apps.lib_under_valgrind uses it too)
+APP = "benchmarks.apps:lib_under_valgrind"  # flush_interval=FLUSH
 ONESHOT = "benchmarks.apps:oneshot"
-
-
-def _graph_input(tokens: int) -> dict[str, Any]:
-    return {"messages": [{"role": "user", "content": "go"}], "tokens": tokens}
 
 
 def _control(*args: str) -> None:
@@ -70,16 +66,17 @@ async def _in_process(stage: str, tokens: int, runs: int) -> None:
     from langgraph_sse.run import Run
 
     graph = build_graph()
+    graph_input = body("messages", tokens)["input"]
 
     async def once() -> None:
         if stage == "floor":
-            async for _ in graph.astream(_graph_input(tokens), stream_mode="messages"):
+            async for _ in graph.astream(graph_input, stream_mode="messages"):
                 pass
         elif stage == "events":
-            async for _ in stream_events(graph, _graph_input(tokens)):
+            async for _ in stream_events(graph, graph_input):
                 pass
         else:
-            run = Run(stream_events(graph, _graph_input(tokens)), encode_event, run_id="bench")
+            run = Run(stream_events(graph, graph_input), encode_event, run_id="bench")
             async for _ in run.chunks(FLUSH):
                 pass
 
@@ -128,10 +125,10 @@ def server(target: str, tokens: int, runs: int, out: Path) -> int:
         running.wait(timeout=300)
 
         async def streams(count: int) -> None:
-            body = {"input": _graph_input(tokens), "stream_mode": "messages"}
+            request = body("messages", tokens)
             async with httpx.AsyncClient(timeout=600) as client:
                 for _ in range(count):
-                    async with client.stream("POST", f"{base}/stream", json=body) as response:
+                    async with client.stream("POST", f"{base}/stream", json=request) as response:
                         async for _ in response.aiter_raw():
                             pass
 
@@ -163,18 +160,28 @@ def main() -> None:
         }
         per_token = {n: j.result() / (tokens * runs) for (k, n), j in jobs.items() if k == "token"}
         per_request = {n: j.result() / requests for (k, n), j in jobs.items() if k == "request"}
-    floor = per_token["floor"]
-    print(f"Instructions per token ({runs} streams of {tokens} tokens):\n")
-    print("| stage | instructions per token | beyond the floor | floor / stage |")
-    print("| --- | --- | --- | --- |")
-    for name, value in per_token.items():
-        print(f"| {name} | {value:,.0f} | {value - floor:+,.0f} | {floor / value:.3f} |")
-    floor1 = per_request["floor"]
-    print(f"\nInstructions per request (one token each, {requests} requests):\n")
-    print("| stage | instructions per request | beyond the floor |")
-    print("| --- | --- | --- |")
-    for name, value in per_request.items():
-        print(f"| {name} | {value:,.0f} | {value - floor1:+,.0f} |")
+    _print_table(f"Instructions per token ({runs} streams of {tokens} tokens)", "token", per_token)
+    _print_table(
+        f"Instructions per request (one token each, {requests} requests)",
+        "request",
+        per_request,
+        with_ratio=False,
+    )
+
+
+def _print_table(
+    title: str, unit: str, counts: dict[str, float], *, with_ratio: bool = True
+) -> None:
+    """One Markdown table: each stage's count and how far it is beyond the floor's."""
+    floor = counts["floor"]
+    ratio = " floor / stage |" if with_ratio else ""
+    print(f"{title}:\n")
+    print(f"| stage | instructions per {unit} | beyond the floor |{ratio}")
+    print("| --- | --- | --- |" + (" --- |" if with_ratio else ""))
+    for name, value in counts.items():
+        cells = f" {floor / value:.3f} |" if with_ratio else ""
+        print(f"| {name} | {value:,.0f} | {value - floor:+,.0f} |{cells}")
+    print()
 
 
 if __name__ == "__main__":
@@ -187,11 +194,3 @@ if __name__ == "__main__":
         asyncio.run(_in_process(args.stage, args.tokens, args.runs))
     else:
         main()
-else:
-    # `uvicorn benchmarks.instructions:app`: the library with writes coalesced as at
-    # full speed (see FLUSH).
-    from benchmarks.graph import build_graph
-
-    from langgraph_sse import make_asgi_app
-
-    app = make_asgi_app(build_graph(), flush_interval=FLUSH)

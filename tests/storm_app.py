@@ -20,7 +20,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
-from langgraph_sse import GraphServer
+from langgraph_sse import GraphService, make_routes
 from tests.graphs import State
 
 running_nodes = 0
@@ -63,7 +63,7 @@ def build_graph() -> Any:
     return builder.compile(checkpointer=InMemorySaver())
 
 
-server = GraphServer(build_graph(), stream_mode="custom")
+service = GraphService(build_graph(), stream_mode="custom")
 
 
 async def debug(request: Request) -> JSONResponse:
@@ -71,7 +71,7 @@ async def debug(request: Request) -> JSONResponse:
     runs = [t for t in asyncio.all_tasks() if t.get_name().startswith("langgraph-sse run")]
     return JSONResponse(
         {
-            "active_runs": server.active_runs,
+            "active_runs": service.active_runs,
             "running_nodes": running_nodes,
             "run_tasks": len(runs),
             "tasks": len(asyncio.all_tasks()),
@@ -83,4 +83,4 @@ async def debug(request: Request) -> JSONResponse:
     )
 
 
-app = Starlette(routes=[*server.routes(), Route("/debug", debug, methods=["GET"])])
+app = Starlette(routes=[*make_routes(service), Route("/debug", debug, methods=["GET"])])

@@ -43,9 +43,7 @@ from schemathesis import GenerationMode
 from schemathesis.checks import not_a_server_error, response_schema_conformance
 from schemathesis.core.failures import FailureGroup
 
-from langgraph_sse import api_key_auth, make_router
-from langgraph_sse.events import RunStatus
-from langgraph_sse.stream import STREAM_MODES
+from langgraph_sse import STREAM_MODES, EndStatus, api_key_auth, make_router
 from tests.apps import ADAPTERS, mount
 from tests.graphs import agent_graph
 
@@ -442,7 +440,7 @@ async def check_response(
         if not replay:
             assert events[0].event == "metadata", events[0]
         assert events[-1].event == "done", f"the stream ended with {events[-1]}"
-        assert json.loads(events[-1].data)["status"] in get_args(RunStatus)
+        assert json.loads(events[-1].data)["status"] in get_args(EndStatus)
         stats["streams ending with done"] += 1
         return events
     elif 200 <= status < 300 and status != 204:

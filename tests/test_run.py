@@ -125,7 +125,7 @@ async def test_a_cancelled_run_kept_for_replay_lets_go_of_what_the_graph_held() 
     await run.wait()
     await asyncio.sleep(0)
     gc.collect()
-    assert finished == [run] and run.state == "cancelled"
+    assert finished == [run] and run.status == "cancelled"
     assert run.log_slice(0)[0] == [0, 1]  # its frames are still there to replay
     assert held[0]() is None
     late: list[Run] = []

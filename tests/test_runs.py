@@ -235,20 +235,20 @@ async def test_stream_with_on_disconnect_continue_keeps_running(serve: Serve) ->
 
 
 async def test_shutdown_ends_open_streams_with_a_shutdown_error(serve: Serve) -> None:
-    from langgraph_sse import GraphServer
+    from langgraph_sse import GraphService, make_routes
 
     probe = graphs.LoopProbe()
-    server = GraphServer(graphs.endless_graph(probe), stream_mode="custom")
+    service = GraphService(graphs.endless_graph(probe), stream_mode="custom")
     events: list[dict[str, Any]] = []
     from starlette.applications import Starlette
 
-    base = await serve(Starlette(routes=server.routes()))
+    base = await serve(Starlette(routes=make_routes(service)))
     async with httpx.AsyncClient(base_url=base) as client:
         async with aconnect_sse(client, "POST", "/stream", json={"message": "go"}) as source:
             async for sse in source.aiter_sse():
                 events.append(json.loads(sse.data))
                 if len(events) == 3:
-                    await server.shutdown()
+                    await service.shutdown()
         assert types(events)[-2:] == ["error", "done"]
         assert events[-2]["error"] == "shutdown" and events[-1]["status"] == "error"
         assert seqs(events) == list(range(len(events)))

@@ -1,8 +1,11 @@
 """langgraph-sse: stream any compiled LangGraph to a browser as typed Server-Sent Events.
 
-The core turns a graph run into typed events ([stream_events][langgraph_sse.stream.stream_events]); wire formats
-turn events into SSE bytes; adapters mount the HTTP endpoints in FastAPI
-([make_router][langgraph_sse.adapters.fastapi.make_router]), Starlette ([make_routes][langgraph_sse.adapters.starlette.make_routes]) or any ASGI server
+The core turns a graph run into typed events ([stream_events][langgraph_sse.core.translate.stream_events])
+and runs them for every protocol ([GraphService][langgraph_sse.core.service.GraphService]);
+each protocol maps its requests to runs, encodes events as SSE bytes and lists its
+endpoints; adapters render those endpoints in FastAPI
+([make_router][langgraph_sse.adapters.fastapi.make_router]), Starlette
+([make_routes][langgraph_sse.adapters.starlette.make_routes]) or any ASGI server
 ([make_asgi_app][langgraph_sse.adapters.asgi.make_asgi_app]).
 """
 
@@ -11,15 +14,25 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from langgraph_sse.adapters.asgi import make_asgi_app
-from langgraph_sse.adapters.starlette import make_routes
-from langgraph_sse.auth import Auth, AuthError, Principal, api_key_auth, bearer_auth, jwt_verifier
-from langgraph_sse.broker import RedisBroker, RemoteRun
-from langgraph_sse.checkpointers import postgres_checkpointer, sqlite_checkpointer
-from langgraph_sse.events import (
+from langgraph_sse.adapters.mount import MountOptions
+from langgraph_sse.adapters.starlette import RouteList, make_routes
+from langgraph_sse.core.broker import RedisBroker, RemoteRun
+from langgraph_sse.core.checkpointers import postgres_checkpointer, sqlite_checkpointer
+from langgraph_sse.core.encoding import Encoder, WireFormat
+from langgraph_sse.core.errors import (
+    Conflict,
+    InvalidField,
+    NotFound,
+    ServiceError,
+    ThreadBusyError,
+    TooManyStreams,
+)
+from langgraph_sse.core.events import (
     BaseEvent,
     CheckpointEvent,
     CustomEvent,
     DoneEvent,
+    EndStatus,
     ErrorEvent,
     Event,
     EventType,
@@ -36,14 +49,25 @@ from langgraph_sse.events import (
     ValuesEvent,
     event_adapter,
 )
-from langgraph_sse.exceptions import HTTPError
-from langgraph_sse.formats import Encoder, JSONFormat, WireFormat, encode_event
-from langgraph_sse.limits import Limits
-from langgraph_sse.ownership import PRIVATE_THREADS, ThreadOwnership
-from langgraph_sse.responses import JSONResponse
-from langgraph_sse.run import Run, RunState
-from langgraph_sse.runs import MultitaskStrategy, RunManager, ThreadBusyError
-from langgraph_sse.schemas import (
+from langgraph_sse.core.manager import MultitaskStrategy, RunManager
+from langgraph_sse.core.run import Run
+from langgraph_sse.core.serialize import SerializationError, dumps, to_jsonable
+from langgraph_sse.core.service import GraphService, Outcome
+from langgraph_sse.core.spec import RunSpec, ThreadId
+from langgraph_sse.core.translate import (
+    STREAM_MODES,
+    StreamMode,
+    normalize_stream_mode,
+    stream_events,
+)
+from langgraph_sse.http.endpoint import Call, Endpoint
+from langgraph_sse.http.errors import ErrorResponse, HTTPError
+from langgraph_sse.http.responses import JSONResponse
+from langgraph_sse.http.sse import event_stream_response, format_frame
+from langgraph_sse.http.streaming import RunStreams
+from langgraph_sse.protocols import NativeProtocol, WireProtocol, resolve_protocol
+from langgraph_sse.protocols.native.encoding import JSONFormat, encode_event
+from langgraph_sse.protocols.native.schemas import (
     CommandRequest,
     InvokeResponse,
     RunInfo,
@@ -52,10 +76,16 @@ from langgraph_sse.schemas import (
     ThreadHistory,
     ThreadState,
 )
-from langgraph_sse.serialize import SerializationError, dumps, to_jsonable
-from langgraph_sse.server import GraphServer, ServerOptions
-from langgraph_sse.sse import event_stream_response, format_frame
-from langgraph_sse.stream import STREAM_MODES, StreamMode, normalize_stream_mode, stream_events
+from langgraph_sse.security.auth import (
+    Auth,
+    AuthError,
+    Principal,
+    api_key_auth,
+    bearer_auth,
+    jwt_verifier,
+)
+from langgraph_sse.security.limits import Limits
+from langgraph_sse.security.ownership import PRIVATE_THREADS, ThreadOwnership
 
 if TYPE_CHECKING:
     from langgraph_sse.adapters.fastapi import make_router
@@ -68,49 +98,64 @@ __all__ = [
     "Auth",
     "AuthError",
     "BaseEvent",
+    "Call",
     "CheckpointEvent",
     "CommandRequest",
+    "Conflict",
     "CustomEvent",
     "DoneEvent",
     "Encoder",
+    "EndStatus",
+    "Endpoint",
     "ErrorEvent",
+    "ErrorResponse",
     "Event",
     "EventType",
-    "GraphServer",
+    "GraphService",
     "HTTPError",
     "InterruptEvent",
+    "InvalidField",
     "InvokeResponse",
     "JSONFormat",
     "JSONResponse",
     "Limits",
     "MessageEvent",
     "MetadataEvent",
+    "MountOptions",
     "MultitaskStrategy",
+    "NativeProtocol",
     "NodeEndEvent",
     "NodeStartEvent",
+    "NotFound",
+    "Outcome",
     "Principal",
     "ReasoningEvent",
     "RedisBroker",
     "RemoteRun",
+    "RouteList",
     "Run",
     "RunInfo",
     "RunManager",
     "RunRequest",
-    "RunState",
+    "RunSpec",
     "RunStatus",
+    "RunStreams",
     "SerializationError",
-    "ServerOptions",
+    "ServiceError",
     "StreamMode",
     "StreamRequest",
     "ThreadBusyError",
     "ThreadHistory",
+    "ThreadId",
     "ThreadOwnership",
     "ThreadState",
     "TokenEvent",
+    "TooManyStreams",
     "ToolCallChunkEvent",
     "UpdatesEvent",
     "ValuesEvent",
     "WireFormat",
+    "WireProtocol",
     "api_key_auth",
     "bearer_auth",
     "dumps",
@@ -124,6 +169,7 @@ __all__ = [
     "make_routes",
     "normalize_stream_mode",
     "postgres_checkpointer",
+    "resolve_protocol",
     "sqlite_checkpointer",
     "stream_events",
     "to_jsonable",

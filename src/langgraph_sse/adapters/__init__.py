@@ -1,4 +1,4 @@
-"""Thin adapters mounting [GraphServer][langgraph_sse.server.GraphServer] three ways.
+"""Thin adapters mounting [GraphServer][langgraph_sse.core.service.GraphServer] three ways.
 
 * [make_routes][langgraph_sse.adapters.starlette.make_routes]: Starlette routes;
 * [make_asgi_app][langgraph_sse.adapters.asgi.make_asgi_app]: a standalone ASGI app;

@@ -1,271 +1,167 @@
-"""Mount a graph's endpoints in a FastAPI application (needs `langgraph-sse[fastapi]`).
+"""Mount a protocol's endpoints in a FastAPI application (needs `langgraph-sse[fastapi]`).
 
-The router serves the same endpoints as the other adapters, from the same
-[GraphServer][langgraph_sse.server.GraphServer], and describes each one with its
-request and response models in the OpenAPI schema. Authentication runs as a
+The router renders the protocol's endpoint table with `add_api_route`: each
+endpoint's path, query and body models become the route's parameters, so FastAPI
+validates them and describes them in the OpenAPI schema, with the table's
+response models, error statuses and event stream. Authentication runs as a
 dependency, so a request without credentials gets 401 before its body is
-validated against the models (FastAPI still refuses a body that is not JSON at
-all first, with 400/422); bodies over the size limit get 413 before they are parsed.
+validated (FastAPI still refuses a body that is not JSON at all first, with
+400/422); bodies over the size limit get 413 before they are parsed.
 """
 
-# No `from __future__ import annotations` here: FastAPI reads the endpoints'
-# annotations, and `Caller` below is local to make_router.
+from __future__ import annotations
+
+import inspect
 from collections.abc import AsyncIterator, Callable, Coroutine, Sequence
 from contextlib import asynccontextmanager
-from typing import Annotated, Any, Unpack, get_args
+from typing import Annotated, Any, Unpack, get_type_hints
 
-from fastapi import APIRouter, Body, Depends, HTTPException, Path, Query, Request
+from fastapi import APIRouter, Body, Depends, Path, Query, Request
 from fastapi.params import Depends as DependsParam
 from fastapi.routing import APIRoute
 from langgraph.pregel import Pregel
+from pydantic import BaseModel
 from starlette.responses import Response
-from starlette.types import Message, Receive
 
-from langgraph_sse.auth import Principal
-from langgraph_sse.events import EventType
-from langgraph_sse.exceptions import HTTPError, answer_http_errors
-from langgraph_sse.parsing import too_large
-from langgraph_sse.schemas import (
-    ErrorResponse,
-    Health,
-    HistoryQuery,
-    InvokeResponse,
-    RunInfo,
-    RunRequest,
-    StreamRequest,
-    ThreadHistory,
-    ThreadState,
-)
-from langgraph_sse.server import GraphServer, ServerOptions
+from langgraph_sse.adapters.mount import MountOptions, mount
+from langgraph_sse.core.service import GraphService
+from langgraph_sse.http.body import capped
+from langgraph_sse.http.endpoint import Call, Endpoint, authenticate, respond
+from langgraph_sse.http.errors import ErrorResponse, as_http_error
+from langgraph_sse.protocols import WireProtocol
+from langgraph_sse.security.auth import Principal
 
 __all__ = ["make_router"]
 
-_RUN_ERRORS: dict[int | str, dict[str, Any]] = {
-    401: {"model": ErrorResponse, "description": "Missing or invalid credentials."},
-    404: {"model": ErrorResponse, "description": "No such thread (or not yours)."},
-    409: {"model": ErrorResponse, "description": "Nothing to resume, or no checkpointer."},
-    413: {"model": ErrorResponse, "description": "Request body too large."},
-}
-_STREAM_RESPONSES: dict[int | str, dict[str, Any]] = {
-    200: {
-        "description": (
-            "Server-Sent Events, one per run event: `event: <type>`, `id: <seq>`, "
-            "`data: <event JSON>`. The first is `metadata`, the last `done`."
-        ),
-        # One item per SSE event (OpenAPI's `itemSchema` for sequential media types).
-        "content": {
-            "text/event-stream": {
-                "itemSchema": {
-                    "type": "object",
-                    "properties": {
-                        "event": {"type": "string", "enum": list(get_args(EventType))},
-                        "id": {"type": "string", "pattern": "^[0-9]+$"},
-                        "data": {"type": "string", "contentMediaType": "application/json"},
-                    },
-                    "required": ["event", "id", "data"],
-                }
-            }
-        },
-    },
-    **_RUN_ERRORS,
-    429: {"model": ErrorResponse, "description": "Too many open streams."},
-}
-_RUN_NOT_FOUND: dict[str, Any] = {
-    "model": ErrorResponse,
-    "description": "No such run (or not yours, or finished too long ago).",
-}
-_THREAD_RESPONSES: dict[int | str, dict[str, Any]] = {
-    401: _RUN_ERRORS[401],
-    404: _RUN_ERRORS[404],
-    409: {"model": ErrorResponse, "description": "The graph keeps no thread state."},
-}
-
-ThreadIdPath = Annotated[str, Path(min_length=1, max_length=256, description="The thread's id.")]
-
 
 def make_router(
-    graph: Pregel[Any, Any, Any, Any],
+    graph: GraphService | Pregel[Any, Any, Any, Any],
     *,
+    protocol: str | WireProtocol = "native",
     prefix: str = "",
     tags: Sequence[str] = ("langgraph",),
     dependencies: Sequence[DependsParam] | None = None,
-    **options: Unpack[ServerOptions],
+    **options: Unpack[MountOptions],
 ) -> APIRouter:
     """A FastAPI router serving `graph`; mount it with `app.include_router(...)`.
 
     Args:
-        graph: Any compiled LangGraph.
+        graph: Any compiled LangGraph, or a [GraphService][langgraph_sse.core.service.GraphService]
+            to share with other mounts (one run registry, one rule per thread).
+        protocol: `"native"` (the default) or a protocol object.
         prefix: Path prefix of every endpoint, e.g. `"/agent"`.
         tags: OpenAPI tags of the endpoints.
-        dependencies: FastAPI dependencies run before every endpoint except
-            `/healthz`, which probes call without credentials. (For
-            authentication prefer `auth=`: it also drives thread ownership.)
-        **options: Those of [GraphServer][langgraph_sse.server.GraphServer]
-            ([ServerOptions][langgraph_sse.server.ServerOptions]), e.g. `auth`,
-            `limits`, `stream_mode`.
+        dependencies: FastAPI dependencies run before every endpoint that needs
+            credentials (not `/healthz`, which probes call without). For
+            authentication prefer `auth=`: it also drives thread ownership.
+        **options: [MountOptions][langgraph_sse.adapters.mount.MountOptions], e.g.
+            `auth`, `limits`, `stream_mode`.
 
     The router's lifespan (FastAPI merges it into the app's) stops every run
     when the app shuts down.
     """
-    server = GraphServer(graph, **options)
+    mounted = mount(graph, protocol, options)
+    service = mounted.service
 
     @asynccontextmanager
     async def lifespan(app: Any) -> AsyncIterator[None]:
-        yield
-        await server.shutdown()  # open streams end with an `error` of type `shutdown`
+        async with service.lifespan(app):  # open streams end with an `error` of type `shutdown`
+            yield
 
     router = APIRouter(
         prefix=prefix,
         tags=list(tags),
-        route_class=_body_limited_route(server.limits.max_body_bytes),
+        route_class=_body_limited_route(service.limits.max_body_bytes),
         lifespan=lifespan,
     )
-    guarded = list(dependencies or ())  # every endpoint but /healthz
-
-    async def authenticate(request: Request) -> Principal | None:
-        try:
-            return await server.authenticate(request)
-        except HTTPError as exc:
-            raise HTTPException(exc.status_code, exc.detail, exc.headers) from None
-
-    Caller = Annotated[Principal | None, Depends(authenticate)]
-
-    @router.post(
-        "/stream",
-        responses=_STREAM_RESPONSES,
-        dependencies=guarded,
-        summary="Run the graph and stream its events",
-    )
-    @answer_http_errors
-    async def stream(
-        request: Request, principal: Caller, body: Annotated[StreamRequest, Body()]
-    ) -> Response:
-        return await server.stream(request, body, principal)
-
-    @router.get(
-        "/stream",
-        responses=_STREAM_RESPONSES,
-        dependencies=guarded,
-        summary="Stream a run (for EventSource)",
-    )
-    @answer_http_errors
-    async def stream_get(
-        request: Request,
-        principal: Caller,
-        thread_id: Annotated[str | None, Query(description="The thread to run on.")] = None,
-        message: Annotated[str | None, Query(description="A user message to send.")] = None,
-        input: Annotated[str | None, Query(description="The graph input as JSON text.")] = None,
-        command: Annotated[str | None, Query(description='JSON, e.g. {"resume": true}.')] = None,
-        stream_mode: Annotated[
-            list[str] | None, Query(description="Repeat or comma-separate: messages,custom")
-        ] = None,
-        subgraphs: Annotated[str | None, Query(description="true or false.")] = None,
-    ) -> Response:
-        # The parameters above document the endpoint; the server reads them
-        # itself so every adapter validates GET /stream the same way.
-        return await server.stream_get(request, principal)
-
-    @router.post(
-        "/invoke",
-        response_model=InvokeResponse,
-        dependencies=guarded,
-        responses={
-            500: {"model": InvokeResponse, "description": "The graph raised."},
-            504: {"model": InvokeResponse, "description": "The run took too long."},
-            **_RUN_ERRORS,
-        },
-        summary="Run the graph to the end",
-    )
-    @answer_http_errors
-    async def invoke(principal: Caller, body: Annotated[RunRequest, Body()]) -> Response:
-        return await server.invoke(body, principal)
-
-    @router.get(
-        "/threads/{thread_id}/state",
-        response_model=ThreadState,
-        dependencies=guarded,
-        responses=_THREAD_RESPONSES,
-        summary="A thread's current state",
-    )
-    @answer_http_errors
-    async def thread_state(principal: Caller, thread_id: ThreadIdPath) -> Response:
-        return await server.thread_state(thread_id, principal)
-
-    @router.get(
-        "/threads/{thread_id}/history",
-        response_model=ThreadHistory,
-        dependencies=guarded,
-        responses=_THREAD_RESPONSES,
-        summary="A thread's checkpoints, newest first",
-    )
-    @answer_http_errors
-    async def thread_history(
-        principal: Caller, thread_id: ThreadIdPath, query: Annotated[HistoryQuery, Query()]
-    ) -> Response:
-        return await server.thread_history(thread_id, query, principal)
-
-    @router.post(
-        "/runs",
-        status_code=202,
-        response_model=RunInfo,
-        dependencies=guarded,
-        responses={**_RUN_ERRORS, 429: _STREAM_RESPONSES[429]},
-        summary="Start a run without waiting",
-    )
-    @answer_http_errors
-    async def create_run(principal: Caller, body: Annotated[StreamRequest, Body()]) -> Response:
-        return await server.create_run(body, principal)
-
-    @router.get(
-        "/runs/{run_id}",
-        response_model=RunInfo,
-        dependencies=guarded,
-        responses={401: _RUN_ERRORS[401], 404: _RUN_NOT_FOUND},
-        summary="A run's status",
-    )
-    @answer_http_errors
-    async def run_info(principal: Caller, run_id: str) -> Response:
-        return await server.run_info(run_id, principal)
-
-    @router.get(
-        "/runs/{run_id}/stream",
-        dependencies=guarded,
-        responses={
-            200: _STREAM_RESPONSES[200],
-            401: _RUN_ERRORS[401],
-            404: _RUN_NOT_FOUND,
-            429: _STREAM_RESPONSES[429],
-        },
-        summary="Join a run's stream (resume after Last-Event-ID)",
-    )
-    @answer_http_errors
-    async def join_run(
-        request: Request,
-        principal: Caller,
-        run_id: str,
-        last_event_id: Annotated[
-            str | None, Query(description="For clients that cannot send the Last-Event-ID header.")
-        ] = None,
-    ) -> Response:
-        return await server.join(request, run_id, principal)
-
-    @router.post(
-        "/runs/{run_id}/cancel",
-        status_code=202,
-        response_model=RunInfo,
-        dependencies=guarded,
-        responses={401: _RUN_ERRORS[401], 404: _RUN_NOT_FOUND},
-        summary="Cancel a run",
-    )
-    @answer_http_errors
-    async def cancel_run(principal: Caller, run_id: str) -> Response:
-        return await server.cancel_run(run_id, principal)
-
-    @router.get("/healthz", response_model=Health, summary="Liveness")
-    async def healthz() -> Response:
-        return server.healthz()
-
+    guarded = list(dependencies or ())
+    for endpoint in mounted.endpoints:
+        router.add_api_route(
+            endpoint.path,
+            _route_endpoint(endpoint, service),
+            methods=[endpoint.method],
+            name=endpoint.name,
+            summary=endpoint.summary or None,
+            status_code=endpoint.status_code,
+            response_model=endpoint.response,
+            responses=_responses(endpoint),
+            dependencies=None if endpoint.public else guarded,
+        )
     return router
+
+
+def _route_endpoint(endpoint: Endpoint, service: GraphService) -> Callable[..., Any]:
+    """A FastAPI endpoint whose signature declares `endpoint`'s models, so FastAPI
+    validates and documents them, and which hands the validated call to the handler."""
+
+    async def caller(request: Request) -> Principal | None:
+        try:
+            return await authenticate(endpoint, service, request)
+        except Exception as exc:
+            error = as_http_error(exc)
+            if error is None:
+                raise
+            raise error from None
+
+    async def serve(
+        request: Request,
+        principal: Principal | None,
+        body: Any = None,
+        query: Any = None,
+        **path: Any,
+    ) -> Response:
+        path_params = None
+        if endpoint.path_params is not None:
+            path_params = endpoint.path_params.model_construct(**path)
+        return await respond(endpoint, Call(request, principal, path_params, query, body))
+
+    keyword = inspect.Parameter.KEYWORD_ONLY
+    parameters = [
+        inspect.Parameter("request", keyword, annotation=Request),
+        inspect.Parameter(
+            "principal", keyword, annotation=Annotated[Principal | None, Depends(caller)]
+        ),
+    ]
+    if endpoint.body is not None:
+        parameters.append(
+            inspect.Parameter("body", keyword, annotation=Annotated[endpoint.body, Body()])
+        )
+    if endpoint.query is not None:
+        parameters.append(
+            inspect.Parameter("query", keyword, annotation=Annotated[endpoint.query, Query()])
+        )
+    for name, annotation in _path_fields(endpoint.path_params):
+        parameters.append(inspect.Parameter(name, keyword, annotation=annotation))
+    serve.__signature__ = inspect.Signature(parameters, return_annotation=Response)  # type: ignore[attr-defined]
+    serve.__name__ = endpoint.name
+    return serve
+
+
+def _path_fields(model: type[BaseModel] | None) -> list[tuple[str, Any]]:
+    if model is None:
+        return []
+    hints = get_type_hints(model, include_extras=True)
+    return [
+        (name, Annotated[hints[name], Path(description=field.description)])
+        for name, field in model.model_fields.items()
+    ]
+
+
+def _responses(endpoint: Endpoint) -> dict[int | str, dict[str, Any]]:
+    responses: dict[int | str, dict[str, Any]] = {
+        status: {"model": ErrorResponse, "description": description}
+        for status, description in endpoint.errors.items()
+    }
+    for status, (description, model) in endpoint.responses.items():
+        responses[status] = {"model": model, "description": description}
+    if endpoint.stream is not None:
+        stream = dict(endpoint.stream)
+        description = stream.pop("description", "Server-Sent Events.")
+        responses[endpoint.status_code] = {
+            "description": description,
+            "content": {"text/event-stream": stream},
+        }
+    return responses
 
 
 def _body_limited_route(max_bytes: int) -> type[APIRoute]:
@@ -277,27 +173,8 @@ def _body_limited_route(max_bytes: int) -> type[APIRoute]:
             handler = super().get_route_handler()
 
             async def limited(request: Request) -> Response:
-                length = request.headers.get("content-length", "")
-                if length.isdigit() and int(length) > max_bytes:
-                    return too_large(max_bytes).response()
-                return await handler(Request(request.scope, _capped(request.receive, max_bytes)))
+                return await handler(capped(request, max_bytes))
 
             return limited
 
     return BodyLimitedRoute
-
-
-def _capped(receive: Receive, max_bytes: int) -> Receive:
-    seen = 0
-
-    async def capped() -> Message:
-        nonlocal seen
-        message = await receive()
-        if message["type"] == "http.request":
-            seen += len(message.get("body", b""))
-            if seen > max_bytes:
-                error = too_large(max_bytes)
-                raise HTTPException(error.status_code, error.detail)
-        return message
-
-    return capped

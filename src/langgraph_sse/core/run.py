@@ -1,9 +1,9 @@
 """One graph run in its own task, its frames kept in a log that readers follow.
 
-A [Run][langgraph_sse.run.Run] drives [stream_events][langgraph_sse.stream.stream_events]
+A [Run][langgraph_sse.core.run.Run] drives [stream_events][langgraph_sse.core.translate.stream_events]
 in a dedicated asyncio task. Each event is encoded to its frame bytes once, as soon
 as it comes, and appended to the run's log. Readers
-([Run.chunks][langgraph_sse.run.Run.chunks]) follow the log from any position, so
+([Run.chunks][langgraph_sse.core.run.Run.chunks]) follow the log from any position, so
 the HTTP response that started the run, a client that reconnects with
 `Last-Event-ID`, and a second viewer all read the same frames; each takes everything
 that piled up since its last read in one piece. There is no queue between the run
@@ -29,26 +29,24 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import aclosing
 from typing import Literal
 
-from langgraph_sse.events import DoneEvent, ErrorEvent, Event
-from langgraph_sse.formats.base import Encoder
+from langgraph_sse.core.encoding import Encoder
+from langgraph_sse.core.events import DoneEvent, ErrorEvent, Event, RunStatus
 
-__all__ = ["Run", "RunState"]
+__all__ = ["Run"]
 
 logger = logging.getLogger("langgraph_sse")
-
-RunState = Literal["pending", "running", "interrupted", "success", "error", "cancelled"]
-"""Where a run is: waiting for its turn, running, or how it ended."""
 
 
 class Run:
     """A graph run: its task and the log of frames it produced.
 
     Args:
-        events: The run's events, usually from [stream_events][langgraph_sse.stream.stream_events].
+        events: The run's events, usually from [stream_events][langgraph_sse.core.translate.stream_events].
         encode: Turns each event into frame bytes.
         run_id: The run's id (names its task, for logs).
         thread_id: The thread it runs on, if any.
         owner: The id of the principal that started it, if any.
+        format: The name of the wire format `encode` writes.
         timeout: Longest the run may take, in seconds; then it is cancelled and
             ends with an `error` event of type `timeout` and `done`. None: no limit.
         wait_for: Something to wait for before the graph starts (the run stays
@@ -65,6 +63,7 @@ class Run:
         run_id: str,
         thread_id: str | None = None,
         owner: str | None = None,
+        format: str = "json",
         timeout: float | None = None,
         wait_for: Awaitable[object] | None = None,
         before_done: Callable[[], Awaitable[object]] | None = None,
@@ -73,9 +72,12 @@ class Run:
         self._before_done = before_done
         self.thread_id = thread_id
         self.owner = owner
-        self.outcome: str = "running"
-        """How the run ended: the `done` status (`success`, `interrupted`, `error`),
-        `timeout`, `cancelled` or `shutdown`; `running` until then."""
+        self.format = format
+        """The name of the wire format its frames are in."""
+        self.end_reason: Literal["timeout", "shutdown"] | None = None
+        """Why the library stopped it, when it did: past its time limit, or the
+        server shutting down (its status is then `error`)."""
+        self._end_status: RunStatus = "running"
         loop = asyncio.get_running_loop()
         self.started_at = loop.time()
         self.ended_at: float | None = None
@@ -104,15 +106,13 @@ class Run:
         return len(self._frames)
 
     @property
-    def state(self) -> RunState:
-        """`pending`, `running`, or how it ended (a timeout counts as `error`)."""
+    def status(self) -> RunStatus:
+        """`pending`, `running`, or how it ended (a timeout or shutdown is `error`)."""
         if not self._started:
             return "pending"
         if not self._finished:
             return "running"
-        if self.outcome in ("success", "interrupted", "error", "cancelled"):
-            return self.outcome  # type: ignore[return-value]
-        return "error"  # timeout, shutdown
+        return self._end_status
 
     async def _pump(
         self,
@@ -136,19 +136,21 @@ class Run:
                         await self._done_hook()
                     push(encode(last), last.seq)
                     count += 1
-            self.outcome = last.status if isinstance(last, DoneEvent) else "success"
+            self._end_status = last.status if isinstance(last, DoneEvent) else "success"
         except TimeoutError:
             if not deadline.expired():
                 raise
+            self.end_reason = "timeout"
             await self._end(
                 count, "timeout", f"The run took longer than {timeout:g} s and was stopped"
             )
         except asyncio.CancelledError:
             self._started = True
             if self._cancel_reason == "shutdown":
+                self.end_reason = "shutdown"
                 await self._end(count, "shutdown", "The server is shutting down")
             else:
-                self.outcome = "cancelled"
+                self._end_status = "cancelled"
                 await self._done_hook()
                 push(encode(DoneEvent(seq=count, status="cancelled")), count)
             raise
@@ -157,7 +159,6 @@ class Run:
             # leaving the `async with` has already stopped the graph.
             logger.warning("run %s stopped: %s: %s", self.run_id, type(exc).__name__, exc)
             await self._end(count, type(exc).__name__, str(exc))
-            self.outcome = "error"
         finally:
             self.ended_at = asyncio.get_running_loop().time()
             self._finished = True
@@ -165,7 +166,7 @@ class Run:
             _release_all(self._end_waiters)
 
     async def _end(self, seq: int, error: str, message: str) -> None:
-        self.outcome = error
+        self._end_status = "error"
         self._push(self._encode(ErrorEvent(seq=seq, error=error, message=message)), seq)
         await self._done_hook()
         self._push(self._encode(DoneEvent(seq=seq + 1, status="error")), seq + 1)
@@ -199,17 +200,17 @@ class Run:
             self._frame_waiters.append(waiter)
             await waiter
 
-    def position_after(self, last_event_id: str | None) -> int:
-        """Where a reader that last saw `last_event_id` resumes in the log (0: the start).
+    def position_after(self, seq: int | None) -> int:
+        """Where a reader that last saw the frames of event `seq` resumes in the log
+        (0, the start, for None).
 
         Raises:
-            ValueError: `last_event_id` is not an event id this run has sent.
+            ValueError: the run has sent no event `seq`.
         """
-        if last_event_id is None:
+        if seq is None:
             return 0
-        seq = int(last_event_id)
         if seq < 0 or not self._seqs or seq > self._seqs[-1]:
-            raise ValueError(f"not an event id of run {self.run_id}: {last_event_id!r}")
+            raise ValueError(f"run {self.run_id} sent no event {seq}")
         return bisect_right(self._seqs, seq)
 
     async def chunks(self, flush_interval: float = 0.0, start: int = 0) -> AsyncIterator[bytes]:
@@ -223,7 +224,7 @@ class Run:
                 graph's first output) and the run's last frames are never delayed.
                 0 yields whatever is pending as soon as the reader runs.
             start: Log position to start from, e.g. from
-                [position_after][langgraph_sse.run.Run.position_after].
+                [position_after][langgraph_sse.core.run.Run.position_after].
         """
         frames = self._frames
         loop = asyncio.get_running_loop()

@@ -40,7 +40,7 @@ async def sqlite_checkpointer(
 
     One process at a time: SQLite suits a single server (it survives restarts
     and crashes: every checkpoint is committed as it is written). For several
-    replicas use [postgres_checkpointer][langgraph_sse.checkpointers.postgres_checkpointer].
+    replicas use [postgres_checkpointer][langgraph_sse.core.checkpointers.postgres_checkpointer].
     """
     from langgraph.checkpoint.sqlite.aio import AsyncSqliteSaver
 

@@ -1,4 +1,4 @@
-"""The library's own format: one SSE frame per event, its JSON as the data.
+"""The native wire format: one SSE frame per event, its JSON as the data.
 
 ```text
 event: token
@@ -14,9 +14,9 @@ from __future__ import annotations
 
 from typing import get_args
 
-from langgraph_sse.events import Event, EventType
-from langgraph_sse.formats.base import Encoder
-from langgraph_sse.serialize import dumps
+from langgraph_sse.core.encoding import Encoder
+from langgraph_sse.core.events import Event, EventType
+from langgraph_sse.core.serialize import dumps
 
 __all__ = ["JSONFormat", "encode_event"]
 
@@ -27,7 +27,7 @@ def encode_event(event: Event) -> bytes:
     """The SSE frame of `event`: `event: <type>`, `id: <seq>`, `data: <json>`.
 
     The JSON is written on one line (line breaks inside strings are escaped), so
-    the frame needs no splitting: this is [format_frame][langgraph_sse.sse.format_frame]
+    the frame needs no splitting: this is [format_frame][langgraph_sse.http.sse.format_frame]
     without its line-break scan, on the per-token path.
 
     Raises:
@@ -42,5 +42,16 @@ class JSONFormat:
     name = "json"
 
     def encoder(self) -> Encoder:
-        """Return [encode_event][langgraph_sse.formats.json.encode_event]; this format keeps no per-run state."""
+        """Return [encode_event][langgraph_sse.protocols.native.encoding.encode_event]; this format keeps no per-run state."""
         return encode_event
+
+    def event_seq(self, last_event_id: str) -> int:
+        """The SSE id is the event's `seq`: a non-negative integer.
+
+        Raises:
+            ValueError: `last_event_id` is not one.
+        """
+        seq = int(last_event_id)
+        if seq < 0:
+            raise ValueError(last_event_id)
+        return seq

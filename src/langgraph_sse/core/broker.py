@@ -1,7 +1,7 @@
 """Runs shared between replicas through Redis.
 
 Without a broker, a run lives in the process that started it: a client must
-reconnect to that process to resume. With [RedisBroker][langgraph_sse.broker.RedisBroker]
+reconnect to that process to resume. With [RedisBroker][langgraph_sse.core.broker.RedisBroker]
 every replica can serve every run:
 
 - each run's frames are copied, in batches, to a Redis stream
@@ -24,9 +24,10 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import AsyncIterator
-from typing import Any
+from typing import Any, cast
 
-from langgraph_sse.run import Run
+from langgraph_sse.core.events import RunStatus
+from langgraph_sse.core.run import Run
 
 __all__ = ["RedisBroker", "RemoteRun"]
 
@@ -40,12 +41,14 @@ class RemoteRun:
         self.run_id = run_id
         self.thread_id: str | None = fields.get("thread_id") or None
         self.owner: str | None = fields.get("owner") or None
-        self.state: str = fields.get("status", "running")
+        self.status = cast(RunStatus, fields.get("status", "running"))
+        self.format = fields.get("format") or "json"
         self.events = int(fields.get("events", "0"))
 
     @property
     def finished(self) -> bool:
-        return self.state not in ("pending", "running")
+        """True once the run has ended."""
+        return self.status not in ("pending", "running")
 
 
 class RedisBroker:
@@ -122,7 +125,12 @@ class RedisBroker:
         await self._ensure_listener()
         self._local[run.run_id] = run
         info_key, frames_key = self._info_key(run.run_id), self._frames_key(run.run_id)
-        fields = {"thread_id": run.thread_id or "", "owner": run.owner or "", "status": run.state}
+        fields = {
+            "thread_id": run.thread_id or "",
+            "owner": run.owner or "",
+            "format": run.format,
+            "status": run.status,
+        }
         await self.redis.hset(info_key, mapping=fields)
         position = 0
         last_seq = 0  # the seq of the last frame copied
@@ -136,7 +144,7 @@ class RedisBroker:
                     for seq, frame in zip(seqs, frames, strict=True):
                         pipe.xadd(frames_key, {"f": frame}, id=f"{seq}-1")
                     pipe.hset(
-                        info_key, mapping={"status": run.state, "events": position + len(frames)}
+                        info_key, mapping={"status": run.status, "events": position + len(frames)}
                     )
                     await pipe.execute()
                     position += len(frames)
@@ -160,7 +168,7 @@ class RedisBroker:
         ttl = max(1, int(retention * 1000))
         pipe = self.redis.pipeline(transaction=False)
         pipe.xadd(frames_key, {"end": b"1"}, id=f"{last_seq}-2")
-        pipe.hset(info_key, mapping={"status": run.state, "events": position})
+        pipe.hset(info_key, mapping={"status": run.status, "events": position})
         pipe.pexpire(frames_key, ttl)
         pipe.pexpire(info_key, ttl)
         await pipe.execute()

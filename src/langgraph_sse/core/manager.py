@@ -1,6 +1,6 @@
-"""The runs of one server process: by id, one active run per thread, kept for replay.
+"""The runs of one process: by id, one active run per thread, kept for replay.
 
-A [RunManager][langgraph_sse.runs.RunManager] starts [Run][langgraph_sse.run.Run]s,
+A [RunManager][langgraph_sse.core.manager.RunManager] starts [Run][langgraph_sse.core.run.Run]s,
 finds them again by id (a client joining or resuming a stream), enforces one
 active run per thread with a multitask strategy, keeps finished runs replayable
 for `retention` seconds, and stops every run on shutdown.
@@ -12,11 +12,12 @@ import asyncio
 from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Literal
 
-from langgraph_sse.events import Event
-from langgraph_sse.formats.base import Encoder
-from langgraph_sse.run import Run
+from langgraph_sse.core.encoding import Encoder
+from langgraph_sse.core.errors import ThreadBusyError
+from langgraph_sse.core.events import Event
+from langgraph_sse.core.run import Run
 
-__all__ = ["MultitaskStrategy", "RunManager", "ThreadBusyError"]
+__all__ = ["MultitaskStrategy", "RunManager"]
 
 MultitaskStrategy = Literal["reject", "interrupt", "enqueue"]
 """What a new run on a thread that already has an active run does:
@@ -25,15 +26,6 @@ MultitaskStrategy = Literal["reject", "interrupt", "enqueue"]
 - `interrupt`: cancel the active run, then start;
 - `enqueue`: wait for the active run (and any queued before) to finish, then start.
 """
-
-
-class ThreadBusyError(Exception):
-    """A thread already has an active run and the strategy is `reject`."""
-
-    def __init__(self, thread_id: str, run_id: str) -> None:
-        super().__init__(f"Thread {thread_id!r} already has an active run ({run_id})")
-        self.thread_id = thread_id
-        self.run_id = run_id
 
 
 class RunManager:
@@ -51,6 +43,10 @@ class RunManager:
     def get(self, run_id: str) -> Run | None:
         """The run with this id, if it is going or finished within `retention`."""
         return self._runs.get(run_id)
+
+    def all(self) -> list[Run]:
+        """Every run going or finished within `retention`, oldest first."""
+        return list(self._runs.values())
 
     @property
     def active(self) -> int:
@@ -71,6 +67,7 @@ class RunManager:
         thread_id: str | None = None,
         exclusive: bool = True,
         owner: str | None = None,
+        format: str = "json",
         timeout: float | None = None,
         multitask: MultitaskStrategy = "reject",
         wait_for: Awaitable[object] | None = None,
@@ -101,6 +98,7 @@ class RunManager:
             run_id=run_id,
             thread_id=thread_id,
             owner=owner,
+            format=format,
             timeout=timeout,
             wait_for=wait_for,
             before_done=before_done,

@@ -6,13 +6,13 @@ from typing import Any
 
 from starlette.responses import Response
 
-from langgraph_sse.serialize import dumps
+from langgraph_sse.core.serialize import dumps
 
 __all__ = ["JSONResponse"]
 
 
 class JSONResponse(Response):
-    """A JSON response written with [dumps][langgraph_sse.serialize.dumps].
+    """A JSON response written with [dumps][langgraph_sse.core.serialize.dumps].
 
     Unlike Starlette's, it writes LangChain messages, pydantic models, dataclasses,
     datetimes and the rest of what a graph state holds.

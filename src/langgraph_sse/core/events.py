@@ -3,19 +3,19 @@
 Every event is a dataclass with three common fields:
 
 * `type`: a literal naming the event, used as the SSE `event:` field and
-  as the discriminator of the [Event][langgraph_sse.events.Event] union;
+  as the discriminator of the [Event][langgraph_sse.core.events.Event] union;
 * `seq`: the event's position in its run, from 0 (the `metadata` event) up,
   used as the SSE `id:` field;
 * `ns`: the subgraph namespace the event came from (empty at the root graph),
   e.g. `("research:3f2c…",)`.
 
-A run always starts with [MetadataEvent][langgraph_sse.events.MetadataEvent] and ends with [DoneEvent][langgraph_sse.events.DoneEvent]
+A run always starts with [MetadataEvent][langgraph_sse.core.events.MetadataEvent] and ends with [DoneEvent][langgraph_sse.core.events.DoneEvent]
 (unless the consumer stops reading first).
 
 The events are plain dataclasses rather than pydantic models so that
 building one per token costs a fraction of a microsecond. They keep their fields
 in an instance `__dict__` (no `__slots__`): orjson writes such a dataclass about
-four times faster than a slotted one. [event_adapter][langgraph_sse.events.event_adapter] is a pydantic
+four times faster than a slotted one. [event_adapter][langgraph_sse.core.events.event_adapter] is a pydantic
 `TypeAdapter` over the union for clients that parse events back from JSON and
 for the JSON schema.
 """
@@ -32,6 +32,7 @@ __all__ = [
     "CheckpointEvent",
     "CustomEvent",
     "DoneEvent",
+    "EndStatus",
     "ErrorEvent",
     "Event",
     "EventType",
@@ -49,8 +50,13 @@ __all__ = [
     "event_adapter",
 ]
 
-RunStatus = Literal["success", "interrupted", "error", "cancelled"]
-"""How a run ended, as reported by [DoneEvent][langgraph_sse.events.DoneEvent]."""
+EndStatus = Literal["success", "interrupted", "error", "cancelled"]
+"""How a run ended, as reported by [DoneEvent][langgraph_sse.core.events.DoneEvent]."""
+
+RunStatus = Literal["pending", "running", EndStatus]
+"""Where a run is: waiting for its turn (`pending`), `running`, or how it ended
+(an [EndStatus][langgraph_sse.core.events.EndStatus]). The one spelling of a run's
+status, in events, run objects and response bodies alike."""
 
 EventType = Literal[
     "metadata",
@@ -235,7 +241,7 @@ class DoneEvent(BaseEvent):
     """Last event of every run."""
 
     type: Literal["done"] = "done"
-    status: RunStatus = "success"
+    status: EndStatus = "success"
 
 
 Event = Annotated[

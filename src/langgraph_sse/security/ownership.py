@@ -17,7 +17,7 @@ from typing import Any
 from langchain_core.runnables import RunnableConfig
 from langgraph.checkpoint.base import BaseCheckpointSaver
 
-from langgraph_sse.auth import Principal
+from langgraph_sse.security.auth import Principal
 
 __all__ = ["PRIVATE_THREADS", "ThreadOwnership"]
 
@@ -31,7 +31,7 @@ class ThreadOwnership:
             auth was turned on, or by server-side code) are open to every
             principal. Closed by default.
 
-    Subclass and override [allows][langgraph_sse.ownership.ThreadOwnership.allows]
+    Subclass and override [allows][langgraph_sse.security.ownership.ThreadOwnership.allows]
     for other rules (say, support staff reading every thread).
     """
 

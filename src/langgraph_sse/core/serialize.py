@@ -1,6 +1,6 @@
 """Turn anything a graph yields into JSON.
 
-One function, [dumps][langgraph_sse.serialize.dumps], is used everywhere the library writes JSON: SSE event
+One function, [dumps][langgraph_sse.core.serialize.dumps], is used everywhere the library writes JSON: SSE event
 payloads, thread state, invoke results. It is `orjson` with a `default` hook
 that knows the types LangGraph states and stream parts carry:
 
@@ -12,7 +12,7 @@ that knows the types LangGraph states and stream parts carry:
   `Decimal` and paths become strings, exceptions become
   `{"error": <class name>, "message": <str>}`.
 
-Anything else raises [SerializationError][langgraph_sse.serialize.SerializationError] naming the type, rather than
+Anything else raises [SerializationError][langgraph_sse.core.serialize.SerializationError] naming the type, rather than
 being silently cut to `str(value)[:200]`.
 """
 

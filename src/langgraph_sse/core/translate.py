@@ -1,9 +1,9 @@
 """Run a compiled graph and turn what it streams into typed events.
 
-[stream_events][langgraph_sse.stream.stream_events] is the framework-agnostic core of the library and the only
+[stream_events][langgraph_sse.core.translate.stream_events] is the framework-agnostic core of the library and the only
 place that calls `graph.astream`. It uses LangGraph's own streaming
 (`version="v2"` stream parts) and translates each part into
-[langgraph_sse.events][]; nothing here knows about HTTP or bytes.
+[langgraph_sse.core.events][]; nothing here knows about HTTP or bytes.
 """
 
 from __future__ import annotations
@@ -18,10 +18,11 @@ from langchain_core.messages import AIMessageChunk, BaseMessage
 from langchain_core.runnables import RunnableConfig
 from langgraph.pregel import Pregel
 
-from langgraph_sse.events import (
+from langgraph_sse.core.events import (
     CheckpointEvent,
     CustomEvent,
     DoneEvent,
+    EndStatus,
     ErrorEvent,
     Event,
     InterruptEvent,
@@ -30,14 +31,13 @@ from langgraph_sse.events import (
     NodeEndEvent,
     NodeStartEvent,
     ReasoningEvent,
-    RunStatus,
     TokenEvent,
     ToolCallChunkEvent,
     UpdatesEvent,
     ValuesEvent,
 )
-from langgraph_sse.serialize import dumps
-from langgraph_sse.threads import checkpoint_id
+from langgraph_sse.core.serialize import dumps
+from langgraph_sse.core.threads import checkpoint_id
 
 __all__ = ["STREAM_MODES", "StreamMode", "normalize_stream_mode", "stream_events"]
 
@@ -82,12 +82,12 @@ async def stream_events(
 ) -> AsyncIterator[Event]:
     """Run `graph` on `input` and yield what it does as typed events.
 
-    The first event is always [MetadataEvent][langgraph_sse.events.MetadataEvent] and,
+    The first event is always [MetadataEvent][langgraph_sse.core.events.MetadataEvent] and,
     unless the consumer stops early, the last is
-    [DoneEvent][langgraph_sse.events.DoneEvent] with the run's status. An exception
+    [DoneEvent][langgraph_sse.core.events.DoneEvent] with the run's status. An exception
     raised inside the graph does not propagate: it becomes an
-    [ErrorEvent][langgraph_sse.events.ErrorEvent] followed by `done`. Interrupts are
-    reported as [InterruptEvent][langgraph_sse.events.InterruptEvent] whatever the modes.
+    [ErrorEvent][langgraph_sse.core.events.ErrorEvent] followed by `done`. Interrupts are
+    reported as [InterruptEvent][langgraph_sse.core.events.InterruptEvent] whatever the modes.
 
     Args:
         graph: Any compiled LangGraph (`CompiledStateGraph` or `Pregel`).
@@ -114,7 +114,7 @@ async def stream_events(
         seq=0, run_id=run_id, thread_id=None if thread_id is None else str(thread_id)
     )
 
-    status: RunStatus = "success"
+    status: EndStatus = "success"
     try:
         parts = graph.astream(
             input,

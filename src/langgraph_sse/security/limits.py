@@ -3,7 +3,7 @@
 The defaults are safe for a public endpoint: bodies up to 1 MiB, messages up to
 100,000 characters, every stream mode, no client-set config, no time limit on a
 run and no cap on concurrent streams. Tighten them with
-[Limits][langgraph_sse.limits.Limits]:
+[Limits][langgraph_sse.security.limits.Limits]:
 
 ```python
 make_router(graph, auth=..., limits=Limits(max_run_seconds=120, max_streams_per_principal=4))
@@ -12,10 +12,12 @@ make_router(graph, auth=..., limits=Limits(max_run_seconds=120, max_streams_per_
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
-from langgraph_sse.stream import STREAM_MODES, StreamMode
+from langgraph_sse.core.errors import InvalidField
+from langgraph_sse.core.translate import STREAM_MODES, StreamMode
 
 __all__ = ["NEVER_CONFIGURABLE", "Limits"]
 
@@ -64,3 +66,54 @@ class Limits:
         forbidden = self.configurable_keys & NEVER_CONFIGURABLE
         if forbidden:
             raise ValueError(f"Clients may never set {sorted(forbidden)}")
+
+    def check_message(self, message: str, loc: Sequence[str | int] = ("message",)) -> None:
+        """Refuse a user message over `max_message_chars`.
+
+        Raises:
+            InvalidField: naming `loc`.
+        """
+        if len(message) > self.max_message_chars:
+            raise InvalidField(
+                loc,
+                f"String should have at most {self.max_message_chars} characters",
+                "string_too_long",
+            )
+
+    def check_stream_modes(self, modes: Sequence[str]) -> None:
+        """Refuse stream modes clients may not ask for.
+
+        Raises:
+            InvalidField: naming `("stream_mode", index)`.
+        """
+        for i, mode in enumerate(modes):
+            if mode not in self.stream_modes:
+                allowed = ", ".join(sorted(self.stream_modes))
+                raise InvalidField(
+                    ("stream_mode", i),
+                    f"Stream mode {mode!r} is not allowed here (allowed: {allowed})",
+                )
+
+    def check_config(self, config: Mapping[str, Any]) -> None:
+        """Refuse `config` keys (and `configurable` keys) clients may not set.
+
+        Raises:
+            InvalidField: naming `("config", key)` or `("config", "configurable", key)`.
+        """
+        for key in config:
+            if key not in self.config_keys and not (
+                key == "configurable" and self.configurable_keys
+            ):
+                raise InvalidField(
+                    ("config", key), f"Clients may not set config {key!r} on this server"
+                )
+        for key in config.get("configurable") or {}:
+            if (
+                key in NEVER_CONFIGURABLE
+                or key.startswith("__")
+                or key not in self.configurable_keys
+            ):
+                raise InvalidField(
+                    ("config", "configurable", key),
+                    f"Clients may not set configurable {key!r} on this server",
+                )

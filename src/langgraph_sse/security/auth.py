@@ -1,23 +1,25 @@
 """Who is calling: pluggable authentication for every endpoint.
 
 An *auth* is any async callable `(request) -> Principal | None`. It returns the
-[Principal][langgraph_sse.auth.Principal] making the request, `None` to refuse it
-(401), or raises [HTTPError][langgraph_sse.server.HTTPError] to answer with its own
+[Principal][langgraph_sse.security.auth.Principal] making the request, `None` to refuse it
+(401), or raises [AuthError][langgraph_sse.security.auth.AuthError] to answer with its own
 status (e.g. 403). Pass one as `auth=` to any adapter; every endpoint but
 `/healthz` then requires it, and the stream endpoints check it before a stream
 starts.
 
 Two ready-made ones:
 
-- [api_key_auth][langgraph_sse.auth.api_key_auth]: an `X-API-Key` header checked
+- [api_key_auth][langgraph_sse.security.auth.api_key_auth]: an `X-API-Key` header checked
   against your keys (in constant time) or your own lookup;
-- [bearer_auth][langgraph_sse.auth.bearer_auth]: an `Authorization: Bearer` token
-  checked by your verifier, e.g. [jwt_verifier][langgraph_sse.auth.jwt_verifier]
+- [bearer_auth][langgraph_sse.security.auth.bearer_auth]: an `Authorization: Bearer` token
+  checked by your verifier, e.g. [jwt_verifier][langgraph_sse.security.auth.jwt_verifier]
   (PyJWT, the `jwt` extra).
 
 `EventSource` cannot set headers: with `query_param="..."` either one also takes
-the credential from that query parameter, on `GET .../stream` only. Query strings
-end up in access logs, so prefer cookies or `fetch()` where you can.
+the credential from that query parameter, on the endpoints that stream with `GET`
+(an endpoint table marks them `query_credentials`; the HTTP layer tells the auth
+through [query_credentials_allowed][langgraph_sse.security.auth.query_credentials_allowed]).
+Query strings end up in access logs, so prefer cookies or `fetch()` where you can.
 """
 
 from __future__ import annotations
@@ -27,9 +29,10 @@ import hmac
 import inspect
 from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
-from starlette.requests import Request
+if TYPE_CHECKING:
+    from starlette.requests import Request
 
 __all__ = [
     "Auth",
@@ -38,7 +41,12 @@ __all__ = [
     "api_key_auth",
     "bearer_auth",
     "jwt_verifier",
+    "query_credentials_allowed",
 ]
+
+QUERY_CREDENTIALS = "langgraph_sse.query_credentials"
+"""The ASGI scope key the HTTP layer sets on requests to endpoints that may take
+credentials from the query string."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -115,8 +123,8 @@ def bearer_auth(verify: Lookup, *, query_param: str | None = None) -> Auth:
 
     Args:
         verify: A (sync or async) callable `token -> Principal | None`; return
-            `None` or raise [AuthError][langgraph_sse.auth.AuthError] for a bad
-            token. See [jwt_verifier][langgraph_sse.auth.jwt_verifier] for JWTs.
+            `None` or raise [AuthError][langgraph_sse.security.auth.AuthError] for a bad
+            token. See [jwt_verifier][langgraph_sse.security.auth.jwt_verifier] for JWTs.
         query_param: Also accept the token in this query parameter on
             `GET .../stream` (for `EventSource`). Off by default.
     """
@@ -144,7 +152,7 @@ def jwt_verifier(
     principal_claim: str = "sub",
     leeway: float = 0,
 ) -> Callable[[str], Principal | None]:
-    """A verifier for [bearer_auth][langgraph_sse.auth.bearer_auth] checking JWTs with PyJWT.
+    """A verifier for [bearer_auth][langgraph_sse.security.auth.bearer_auth] checking JWTs with PyJWT.
 
     Needs `pip install "langgraph-sse[jwt]"`. The token's signature, expiry (`exp`),
     `nbf`, and the audience and issuer when given are checked; the principal's id
@@ -200,8 +208,14 @@ def _constant_time_lookup(table: Mapping[str, str]) -> Callable[[str], Principal
     return lookup
 
 
+def query_credentials_allowed(request: Request) -> bool:
+    """Whether the endpoint `request` goes to may take credentials from its query
+    string (a `GET` that streams, for `EventSource`), as its endpoint table says."""
+    return request.method == "GET" and bool(request.scope.get(QUERY_CREDENTIALS))
+
+
 def _from_query(request: Request, name: str | None) -> str | None:
-    if name is None or request.method != "GET" or not request.url.path.endswith("/stream"):
+    if name is None or not query_credentials_allowed(request):
         return None
     return request.query_params.get(name)
 

@@ -1,8 +1,8 @@
-"""Request and response bodies of the HTTP endpoints, as pydantic models.
+"""The native protocol's requests and responses, as pydantic models.
 
 The same models validate requests in every adapter and describe the endpoints
 in the FastAPI OpenAPI schema. Responses are written straight from dicts with
-[dumps][langgraph_sse.serialize.dumps]; their models document their shape.
+[dumps][langgraph_sse.core.serialize.dumps]; their models document their shape.
 """
 
 from __future__ import annotations
@@ -17,36 +17,34 @@ from pydantic import (
     Field,
     StrictBool,
     StrictStr,
-    StringConstraints,
     WithJsonSchema,
     model_validator,
 )
 from pydantic_core import PydanticCustomError
 
-from langgraph_sse.events import RunStatus
-from langgraph_sse.stream import STREAM_MODES, StreamMode
+from langgraph_sse.core.events import EndStatus, RunStatus
+from langgraph_sse.core.manager import MultitaskStrategy
+from langgraph_sse.core.spec import ThreadId
+from langgraph_sse.core.translate import STREAM_MODES, StreamMode
 
 __all__ = [
     "ClientConfig",
     "CommandRequest",
     "ErrorInfo",
-    "ErrorResponse",
     "Health",
     "HistoryQuery",
     "InterruptInfo",
     "InvokeResponse",
+    "JoinQuery",
     "RunInfo",
+    "RunPath",
     "RunRequest",
+    "StreamQuery",
     "StreamRequest",
     "ThreadHistory",
-    "ThreadId",
+    "ThreadPath",
     "ThreadState",
 ]
-
-ThreadId = Annotated[
-    StrictStr, StringConstraints(min_length=1, max_length=256, pattern=r"^[^\x00-\x1f\x7f]+$")
-]
-"""A thread id: 1 to 256 characters, no control characters."""
 
 
 def _as_list(value: Any) -> Any:
@@ -107,7 +105,7 @@ class ClientConfig(BaseModel):
     """The parts of a run's `RunnableConfig` a client may send.
 
     Which of them are accepted is up to the server's
-    [Limits][langgraph_sse.limits.Limits] (none by default); anything else,
+    [Limits][langgraph_sse.security.limits.Limits] (none by default); anything else,
     callbacks included, is refused.
     """
 
@@ -136,7 +134,7 @@ class RunRequest(BaseModel):
     config: ClientConfig | None = Field(
         None, description="Config keys the server allows clients to set (none by default)."
     )
-    multitask_strategy: Literal["reject", "interrupt", "enqueue"] | None = Field(
+    multitask_strategy: MultitaskStrategy | None = Field(
         None,
         description=(
             "If the thread already has an active run: `reject` it (409, the default), "
@@ -169,7 +167,7 @@ class RunRequest(BaseModel):
 
 
 class StreamRequest(RunRequest):
-    """A run to stream: [RunRequest][langgraph_sse.schemas.RunRequest] plus what to stream."""
+    """A run to stream: [RunRequest][langgraph_sse.protocols.native.schemas.RunRequest] plus what to stream."""
 
     stream_mode: StreamModes | None = Field(
         None, description="One stream mode or a list of them; the server's default when absent."
@@ -186,6 +184,41 @@ class StreamRequest(RunRequest):
     )
 
 
+class StreamQuery(BaseModel):
+    """Query of `GET /stream`, for `EventSource`: a [StreamRequest][langgraph_sse.protocols.native.schemas.StreamRequest]
+    in query parameters. Unknown parameters are ignored (browsers, proxies and
+    auth add their own)."""
+
+    thread_id: str | None = Field(None, description="The thread to run on.")
+    message: str | None = Field(None, description="A user message to send.")
+    input: str | None = Field(None, description="The graph input as JSON text.")
+    command: str | None = Field(None, description='JSON, e.g. {"resume": true}.')
+    stream_mode: list[str] | None = Field(
+        None, description="Repeat or comma-separate: messages,custom"
+    )
+    subgraphs: str | None = Field(None, description="true or false.")
+
+
+class ThreadPath(BaseModel):
+    """Path of the `/threads/{thread_id}/...` endpoints."""
+
+    thread_id: ThreadId = Field(description="The thread's id.")
+
+
+class RunPath(BaseModel):
+    """Path of the `/runs/{run_id}...` endpoints."""
+
+    run_id: str = Field(description="The run's id.")
+
+
+class JoinQuery(BaseModel):
+    """Query of `GET /runs/{run_id}/stream`."""
+
+    last_event_id: str | None = Field(
+        None, description="For clients that cannot send the Last-Event-ID header."
+    )
+
+
 class HistoryQuery(BaseModel):
     """Query of `GET /threads/{thread_id}/history`."""
 
@@ -198,7 +231,7 @@ class RunInfo(BaseModel):
 
     run_id: str
     thread_id: str
-    status: Literal["pending", "running", "interrupted", "success", "error", "cancelled"]
+    status: RunStatus
     events: int = Field(description="Events produced so far.")
 
 
@@ -221,7 +254,7 @@ class InvokeResponse(BaseModel):
 
     run_id: str
     thread_id: str
-    status: RunStatus
+    status: EndStatus
     values: Any = Field(description="The graph's output (its final state for a StateGraph).")
     interrupts: list[InterruptInfo]
     error: ErrorInfo | None = None
@@ -246,12 +279,6 @@ class ThreadHistory(BaseModel):
 
     thread_id: str
     checkpoints: list[ThreadState]
-
-
-class ErrorResponse(BaseModel):
-    """Body of an error response: a message, or a list of field errors (422)."""
-
-    detail: Any
 
 
 class Health(BaseModel):

@@ -2,7 +2,7 @@
 
 What `graph.aget_state` and `graph.aget_state_history` return (LangGraph
 `StateSnapshot`) is turned into the shape of
-[ThreadState][langgraph_sse.schemas.ThreadState]: the real values (messages as dicts,
+[ThreadState][langgraph_sse.protocols.native.schemas.ThreadState]: the real values (messages as dicts,
 nothing cut short), the next nodes, checkpoint ids, step, creation time and the
 pending interrupts.
 """
@@ -31,7 +31,7 @@ def thread_config(thread_id: str, base: RunnableConfig | None = None) -> Runnabl
 
 
 def snapshot_to_dict(thread_id: str, snapshot: StateSnapshot) -> dict[str, Any]:
-    """One checkpoint of a thread, shaped as [ThreadState][langgraph_sse.schemas.ThreadState]."""
+    """One checkpoint of a thread, shaped as [ThreadState][langgraph_sse.protocols.native.schemas.ThreadState]."""
     metadata = dict(snapshot.metadata or {})
     return {
         "thread_id": thread_id,

@@ -1,0 +1,43 @@
+"""How a run's events become bytes: the per-run encoder a protocol supplies.
+
+A [WireFormat][langgraph_sse.core.encoding.WireFormat] makes one encoder per
+run. The encoder turns each event into the bytes of zero or more SSE frames
+(`b""` to send nothing). Run logic (threads, runs, auth, cancellation) never looks
+inside the bytes. The format also says what a client's `Last-Event-ID` means:
+[event_seq][langgraph_sse.core.encoding.WireFormat.event_seq] maps it back to the
+`seq` of the event whose frames carried that id, so a reader resumes right after
+them, on any replica.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Protocol, runtime_checkable
+
+from langgraph_sse.core.events import Event
+
+__all__ = ["Encoder", "WireFormat"]
+
+Encoder = Callable[[Event], bytes]
+"""Turns one event into the bytes of zero or more SSE frames."""
+
+
+@runtime_checkable
+class WireFormat(Protocol):
+    """How the events of a run are written on the wire."""
+
+    name: str
+    """Short name of the format, e.g. `"json"`; a run started in one format is
+    followed in the same one."""
+
+    def encoder(self) -> Encoder:
+        """A fresh encoder for one run (formats may keep per-run state in it)."""
+        ...
+
+    def event_seq(self, last_event_id: str) -> int:
+        """The `seq` of the event whose frames carried the SSE id `last_event_id`.
+
+        Raises:
+            ValueError: it is not an id this format writes.
+        """
+        ...

@@ -1,0 +1,75 @@
+"""What the service refuses, as exceptions that name no HTTP status.
+
+[GraphService][langgraph_sse.core.service.GraphService] raises these; one module,
+[langgraph_sse.http.errors][], gives each its HTTP status. Every one is a
+[ServiceError][langgraph_sse.core.errors.ServiceError].
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+__all__ = [
+    "Conflict",
+    "InvalidField",
+    "NotFound",
+    "ServiceError",
+    "ThreadBusyError",
+    "TooManyStreams",
+]
+
+
+class ServiceError(Exception):
+    """Something the service will not do; `str(error)` says why, for the client."""
+
+
+class NotFound(ServiceError):
+    """No such thread or run, or not the caller's: the two look the same (404)."""
+
+
+class Conflict(ServiceError):
+    """The thread is not in a state to do this: nothing to resume, no
+    checkpointer, a run in another wire format (409)."""
+
+
+class ThreadBusyError(Conflict):
+    """A thread already has an active run and the strategy is `reject` (409)."""
+
+    def __init__(self, thread_id: str, run_id: str) -> None:
+        super().__init__(f"Thread {thread_id!r} already has an active run ({run_id})")
+        self.thread_id = thread_id
+        self.run_id = run_id
+
+
+class InvalidField(ServiceError):
+    """A field of the request is not allowed or not usable (422).
+
+    Args:
+        loc: Where the field is in its part of the request, e.g. `("stream_mode", 0)`.
+        msg: What is wrong with it.
+        type: A short machine-readable kind, e.g. `"value_error"`.
+        where: The part of the request: `"body"`, `"query"`, `"header"`... None
+            lets the HTTP layer say (the endpoint's body, else its query).
+    """
+
+    def __init__(
+        self,
+        loc: Sequence[str | int],
+        msg: str,
+        type: str = "value_error",
+        *,
+        where: str | None = None,
+    ) -> None:
+        super().__init__(msg)
+        self.loc = tuple(loc)
+        self.msg = msg
+        self.type = type
+        self.where = where
+
+
+class TooManyStreams(ServiceError):
+    """The principal has as many streams open as the limits allow (429)."""
+
+    def __init__(self, cap: int) -> None:
+        super().__init__(f"Too many open streams (at most {cap} at once)")
+        self.cap = cap

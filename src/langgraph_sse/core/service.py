@@ -1,0 +1,541 @@
+"""One graph, served to every protocol: runs, threads, ownership, limits.
+
+[GraphService][langgraph_sse.core.service.GraphService] is what every protocol's
+endpoints call. It knows no HTTP: it takes a [RunSpec][langgraph_sse.core.spec.RunSpec]
+and the caller's [Principal][langgraph_sse.security.auth.Principal], and answers
+runs, frames and thread states, or raises a
+[ServiceError][langgraph_sse.core.errors.ServiceError]. Mount one service under
+several protocols and prefixes, and a thread is still one thread: one owner, one
+active run at a time, one registry of runs, one cap on open streams.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import logging
+import uuid
+from collections import Counter
+from collections.abc import AsyncIterator, Awaitable, Sequence
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING, Any
+
+import anyio
+from langchain_core.runnables import RunnableConfig
+from langgraph.pregel import Pregel
+
+from langgraph_sse.core.broker import RedisBroker, RemoteRun
+from langgraph_sse.core.encoding import Encoder, WireFormat
+from langgraph_sse.core.errors import (
+    Conflict,
+    InvalidField,
+    NotFound,
+    ThreadBusyError,
+    TooManyStreams,
+)
+from langgraph_sse.core.events import ErrorEvent, Event, InterruptEvent, NodeStartEvent, ValuesEvent
+from langgraph_sse.core.manager import MultitaskStrategy, RunManager
+from langgraph_sse.core.run import Run
+from langgraph_sse.core.spec import RunSpec
+from langgraph_sse.core.threads import has_checkpointer, snapshot_to_dict, thread_config
+from langgraph_sse.core.translate import StreamMode, normalize_stream_mode, stream_events
+from langgraph_sse.security.auth import Auth, AuthError, Principal
+from langgraph_sse.security.limits import Limits
+from langgraph_sse.security.ownership import PRIVATE_THREADS, ThreadOwnership
+
+if TYPE_CHECKING:
+    from starlette.requests import Request
+
+__all__ = ["GraphService", "Outcome"]
+
+logger = logging.getLogger("langgraph_sse")
+
+AnyRun = Run | RemoteRun
+
+
+@dataclass
+class Outcome:
+    """What a run that was waited for produced ([GraphService.wait][langgraph_sse.core.service.GraphService.wait])."""
+
+    run: Run
+    values: Any = None
+    """The root graph's last `values` (its final state for a StateGraph)."""
+    interrupts: list[dict[str, Any]] = field(default_factory=list)
+    """Pending interrupts, `{"id", "value"}` each."""
+    error: dict[str, str] | None = None
+    """`{"error": class name, "message": ...}` when the run failed."""
+
+
+class GraphService:
+    """Runs one compiled graph for every protocol mounted on it.
+
+    Args:
+        graph: Any compiled graph (`builder.compile(...)`).
+        stream_mode: Stream mode(s) used when a request names none.
+        subgraphs: Whether to stream from subgraphs when a request does not say.
+        config: Base `RunnableConfig` of every run (e.g. `recursion_limit`);
+            the thread id is set per run.
+        auth: Who may call: an async `(request) -> Principal | None`, such as
+            [api_key_auth][langgraph_sse.security.auth.api_key_auth] or
+            [bearer_auth][langgraph_sse.security.auth.bearer_auth]. Every endpoint
+            but `/healthz` then needs credentials (401 without). None: open.
+        ownership: With `auth`, who may use a thread or run. By default a thread
+            is private to the principal that created it: to anyone else it does
+            not exist (404). None shares every thread between all principals.
+        limits: Body size, message length, stream modes, client config keys, run
+            time and concurrent streams; see [Limits][langgraph_sse.security.limits.Limits].
+        cancel_timeout: Seconds to wait for a cancelled run to finish its cleanup.
+        run_retention: Seconds a finished run stays replayable; its frames are
+            kept in memory (and in Redis with a broker) until then.
+        broker: Share runs between replicas: with a
+            [RedisBroker][langgraph_sse.core.broker.RedisBroker] any replica can
+            join, resume, cancel or report any run, and one run per thread holds
+            across replicas. None: runs live in the process that started them.
+    """
+
+    def __init__(
+        self,
+        graph: Pregel[Any, Any, Any, Any],
+        *,
+        stream_mode: StreamMode | Sequence[StreamMode] = "messages",
+        subgraphs: bool = False,
+        config: RunnableConfig | None = None,
+        auth: Auth | None = None,
+        ownership: ThreadOwnership | None = PRIVATE_THREADS,
+        limits: Limits | None = None,
+        cancel_timeout: float = 5.0,
+        run_retention: float = 60.0,
+        broker: RedisBroker | None = None,
+    ) -> None:
+        self.graph = graph
+        self.stream_mode = normalize_stream_mode(stream_mode)
+        self.subgraphs = subgraphs
+        self.config: RunnableConfig = config or {}
+        self.auth = auth
+        self.ownership = ownership
+        self.limits = limits or Limits()
+        self.cancel_timeout = cancel_timeout
+        self.runs = RunManager(retention=run_retention)
+        self.broker = broker
+        self._publishers: set[asyncio.Task[None]] = set()
+        self._open_streams: Counter[str] = Counter()
+        self._shut_down = False
+
+    @property
+    def active_runs(self) -> int:
+        """How many runs are pending or running in this process."""
+        return self.runs.active
+
+    # -- who is calling -------------------------------------------------------
+
+    async def authenticate(self, request: Request) -> Principal | None:
+        """The principal making `request`; None when the service has no `auth`.
+
+        Raises:
+            AuthError: the request is refused (401, or the auth's own status).
+        """
+        if self.auth is None:
+            return None
+        principal = await self.auth(request)
+        if principal is None:
+            raise AuthError("Not authenticated")
+        return principal
+
+    def _allows(self, principal: Principal | None, owner: str | None) -> bool:
+        return (
+            principal is None or self.ownership is None or self.ownership.allows(principal, owner)
+        )
+
+    async def _check_owner(self, thread_id: str, principal: Principal | None) -> None:
+        # Another principal's thread answers exactly like a missing one. Only the
+        # thread id is looked up: nothing else the client sent can point elsewhere.
+        if principal is None or self.ownership is None or not has_checkpointer(self.graph):
+            return
+        config = thread_config(thread_id, self.config)
+        exists, owner = await self.ownership.owner_of(self.graph.checkpointer, config)  # type: ignore[arg-type]
+        if exists and not self.ownership.allows(principal, owner):
+            raise _thread_not_found(thread_id)
+
+    # -- open streams ---------------------------------------------------------
+
+    def open_stream(self, key: str) -> None:
+        """Count a stream opened by `key` (a principal, or a client address).
+
+        Raises:
+            TooManyStreams: `key` has `limits.max_streams_per_principal` open.
+        """
+        cap = self.limits.max_streams_per_principal
+        if cap is not None and self._open_streams[key] >= cap:
+            raise TooManyStreams(cap)
+        self._open_streams[key] += 1
+
+    def close_stream(self, key: str) -> None:
+        """Count a stream of `key` closed."""
+        self._open_streams[key] -= 1
+        if self._open_streams[key] <= 0:
+            del self._open_streams[key]
+
+    # -- runs -----------------------------------------------------------------
+
+    async def start(
+        self, spec: RunSpec, principal: Principal | None, wire_format: WireFormat
+    ) -> Run:
+        """Start a run in its own task and register it; its frames are in `wire_format`.
+
+        Raises:
+            InvalidField: over a limit.
+            NotFound: another principal's thread, or resuming a thread that does not exist.
+            Conflict: resuming without checkpointer or pending interrupt; the
+                thread busy (`ThreadBusyError`) with the `reject` strategy.
+        """
+        self._check_limits(spec)
+        return await self._start(spec, principal, wire_format, wire_format.encoder())
+
+    async def wait(
+        self, spec: RunSpec, principal: Principal | None, wire_format: WireFormat
+    ) -> Outcome:
+        """Run to the end and collect the output, pending interrupts and error.
+
+        The run is registered like any other, so it can be followed while it goes.
+
+        Raises:
+            InvalidField: over a limit, or an input the graph refused before any
+                node ran (`("input",)`, type `graph_input`).
+            NotFound, Conflict: as [start][langgraph_sse.core.service.GraphService.start].
+        """
+        self._check_limits(spec)
+        collected: list[Event] = []
+        encode = wire_format.encoder()
+
+        def collect(event: Event) -> bytes:  # keep the events, and log the frames as any run
+            collected.append(event)
+            return encode(event)
+
+        # tasks: to tell a refused input from a failed node.
+        internal = replace(spec, stream_mode=("values", "tasks"), subgraphs=False)
+        run = await self._start(internal, principal, wire_format, collect)
+        await run.wait()
+        outcome = Outcome(run)
+        ran = False  # whether any node started: if not, the graph refused the input
+        for event in collected:
+            if isinstance(event, ValuesEvent) and not event.ns:
+                outcome.values = event.data
+            elif isinstance(event, NodeStartEvent):
+                ran = True
+            elif isinstance(event, InterruptEvent):
+                outcome.interrupts.append({"id": event.id, "value": event.value})
+            elif isinstance(event, ErrorEvent):
+                outcome.error = {"error": event.error, "message": event.message}
+        if run.status == "error" and run.end_reason is None and not ran and outcome.error:
+            # The graph refused the input before any node ran (e.g. EmptyInputError,
+            # or an update it cannot apply): the client's fault. (LangGraph may have
+            # saved the input as a checkpoint already: it stays in the history.)
+            error = outcome.error
+            raise InvalidField(
+                ("input",),
+                f"The graph refused the input: {error['error']}: {error['message']}",
+                "graph_input",
+            )
+        return outcome
+
+    def _check_limits(self, spec: RunSpec) -> None:
+        if spec.stream_mode is not None:
+            self.limits.check_stream_modes(spec.stream_mode)
+        if spec.config is not None:
+            self.limits.check_config(spec.config)
+
+    async def _start(
+        self, spec: RunSpec, principal: Principal | None, wire_format: WireFormat, encode: Encoder
+    ) -> Run:
+        thread_id, config = await self._prepare(spec, principal)
+        run_id = str(uuid.uuid4())
+        exclusive = has_checkpointer(self.graph)
+        turn: Awaitable[None] | None = None
+        before_done = None
+        if self.broker is not None and exclusive:
+            # The thread is claimed in Redis, across replicas.
+            holder = await self.broker.claim_thread(thread_id, run_id)
+            if holder is not None:
+                if spec.multitask == "reject":
+                    raise ThreadBusyError(thread_id, holder)
+                turn = self._take_thread(thread_id, run_id, holder, spec.multitask)
+            # Free the thread before `done` is sent: a client that saw `done`
+            # may start the next run at once, on any replica.
+            before_done = functools.partial(self.broker.release_thread, thread_id, run_id)
+            exclusive = False  # the local manager need not check again
+        modes = spec.stream_mode or self.stream_mode
+        graph_input = spec.command if spec.command is not None else spec.input
+        events = stream_events(
+            self.graph,
+            graph_input,
+            config,
+            stream_mode=modes,
+            subgraphs=self.subgraphs if spec.subgraphs is None else spec.subgraphs,
+            run_id=run_id,
+        )
+        run = self.runs.start(
+            events,
+            encode,
+            run_id=run_id,
+            thread_id=thread_id,
+            exclusive=exclusive,
+            owner=None if principal is None else principal.id,
+            format=wire_format.name,
+            timeout=self.limits.max_run_seconds,
+            multitask=spec.multitask,
+            wait_for=turn,
+            before_done=before_done,
+        )
+        if self.broker is not None:
+            publisher = asyncio.get_running_loop().create_task(
+                self.broker.publish(run, self.runs.retention),
+                name=f"langgraph-sse publish {run_id}",
+            )
+            self._publishers.add(publisher)
+            publisher.add_done_callback(self._publishers.discard)
+        log = {
+            "run_id": run_id,
+            "thread_id": thread_id,
+            "principal": None if principal is None else principal.id,
+            "modes": ",".join(modes),
+        }
+        run.add_done_callback(functools.partial(_log_run, log))
+        return run
+
+    async def _prepare(
+        self, spec: RunSpec, principal: Principal | None
+    ) -> tuple[str, RunnableConfig]:
+        thread_id = spec.thread_id or str(uuid.uuid4())
+        config = self.config
+        if spec.config is not None:  # only keys the limits allow get this far
+            config = _merge_config(config, dict(spec.config))
+        config = thread_config(thread_id, config)
+        if spec.thread_id is not None:
+            await self._check_owner(thread_id, principal)
+        if principal is not None and self.ownership is not None:
+            config = self.ownership.stamp(config, principal)
+        if spec.command is not None:
+            await self._check_resumable(thread_id, config)
+        return thread_id, config
+
+    async def _check_resumable(self, thread_id: str, config: RunnableConfig) -> None:
+        self._require_checkpointer()
+        snapshot = await self.graph.aget_state(config)
+        if snapshot.created_at is None:
+            raise _thread_not_found(thread_id)
+        if not snapshot.interrupts:
+            raise Conflict(f"Thread {thread_id!r} has no pending interrupt to resume")
+
+    async def _take_thread(
+        self, thread_id: str, run_id: str, holder: str, multitask: MultitaskStrategy
+    ) -> None:
+        assert self.broker is not None
+        if multitask == "interrupt":
+            await self.broker.cancel(holder)
+        while await self.broker.claim_thread(thread_id, run_id) is not None:
+            await self.broker.wait_for_thread(thread_id)
+
+    async def find(self, run_id: str, principal: Principal | None) -> AnyRun:
+        """The run `run_id`, here or (with a broker) on any replica.
+
+        Raises:
+            NotFound: no such run, finished longer than `run_retention` ago, or
+                another principal's.
+        """
+        run: AnyRun | None = self.runs.get(run_id)
+        if run is None and self.broker is not None:
+            run = await self.broker.find(run_id)
+        if run is None or not self._allows(principal, run.owner):
+            raise NotFound(f"Run {run_id!r} not found")
+        return run
+
+    def list_runs(self, principal: Principal | None, thread_id: str | None = None) -> list[Run]:
+        """The caller's runs in this process (going, or finished within
+        `run_retention`), oldest first; only those on `thread_id` if given."""
+        return [
+            run
+            for run in self.runs.all()
+            if self._allows(principal, run.owner)
+            and (thread_id is None or run.thread_id == thread_id)
+        ]
+
+    async def join(
+        self,
+        run_id: str,
+        principal: Principal | None,
+        wire_format: WireFormat,
+        *,
+        last_event_id: str | None = None,
+        flush_interval: float = 0.0,
+    ) -> tuple[AnyRun, AsyncIterator[bytes]]:
+        """The run and its frames after `last_event_id` (all of them for None),
+        then its live tail, from this process or from Redis.
+
+        Raises:
+            NotFound: as [find][langgraph_sse.core.service.GraphService.find].
+            Conflict: the run's frames are in another wire format.
+            InvalidField: `last_event_id` is not an id of this run (`("last-event-id",)`
+                in the header).
+        """
+        run = await self.find(run_id, principal)
+        if run.format != wire_format.name:
+            raise Conflict(f"Run {run_id!r} streams in the {run.format!r} format")
+        try:
+            after = None if last_event_id is None else wire_format.event_seq(last_event_id)
+            # A remote copy may lag the frames a client saw: only a local run is
+            # checked against its last id.
+            start = run.position_after(after) if isinstance(run, Run) else 0
+        except ValueError:
+            raise InvalidField(
+                ("last-event-id",),
+                f"Not an event id of this run: {last_event_id!r}",
+                where="header",
+            ) from None
+        if isinstance(run, Run):
+            return run, run.chunks(flush_interval, start)
+        assert self.broker is not None
+        return run, self.broker.frames(run.run_id, after)
+
+    async def cancel(self, run_id: str, principal: Principal | None) -> AnyRun:
+        """Stop the run (its readers get `done` with status `cancelled`), wait up
+        to `cancel_timeout` for it to end, and answer it as it is then.
+
+        Raises:
+            NotFound: as [find][langgraph_sse.core.service.GraphService.find].
+        """
+        run = await self.find(run_id, principal)
+        if isinstance(run, Run):
+            run.cancel()
+            with anyio.move_on_after(self.cancel_timeout):
+                await run.wait()
+            return run
+        assert self.broker is not None
+        await self.broker.cancel(run_id)
+        with anyio.move_on_after(self.cancel_timeout):
+            while not run.finished:
+                await asyncio.sleep(0.05)
+                run = await self.find(run_id, principal)
+        return run
+
+    @asynccontextmanager
+    async def lifespan(self, app: object = None) -> AsyncIterator[None]:
+        """An app lifespan (`Starlette(lifespan=service.lifespan)`) that shuts the
+        service down when the app stops."""
+        try:
+            yield
+        finally:
+            await self.shutdown()
+
+    async def shutdown(self) -> None:
+        """Stop every run: each stream ends with an `error` event of type
+        `shutdown` and `done`. Every adapter's lifespan calls it; calling it again
+        (a service mounted twice) does nothing more."""
+        if self._shut_down:
+            return
+        self._shut_down = True
+        await self.runs.shutdown(self.cancel_timeout)
+        if self._publishers:
+            await asyncio.wait(self._publishers, timeout=self.cancel_timeout)
+        if self.broker is not None:
+            await self.broker.aclose()
+
+    # -- threads --------------------------------------------------------------
+
+    def _require_checkpointer(self) -> None:
+        if not has_checkpointer(self.graph):
+            raise Conflict(
+                "This graph was compiled without a checkpointer, so it keeps no thread state; "
+                "compile it with one (e.g. builder.compile(checkpointer=InMemorySaver()))."
+            )
+
+    async def thread_state(self, thread_id: str, principal: Principal | None) -> dict[str, Any]:
+        """The thread's latest state, shaped as the native `ThreadState`.
+
+        Raises:
+            Conflict: the graph has no checkpointer.
+            NotFound: no such thread, or another principal's.
+        """
+        self._require_checkpointer()
+        await self._check_owner(thread_id, principal)
+        snapshot = await self.graph.aget_state(thread_config(thread_id, self.config))
+        if snapshot.created_at is None:
+            raise _thread_not_found(thread_id)
+        return snapshot_to_dict(thread_id, snapshot)
+
+    async def thread_history(
+        self,
+        thread_id: str,
+        principal: Principal | None,
+        *,
+        limit: int = 10,
+        before: str | None = None,
+    ) -> list[dict[str, Any]]:
+        """The thread's checkpoints, newest first: at most `limit`, older than
+        checkpoint `before` if given.
+
+        Raises:
+            Conflict: the graph has no checkpointer.
+            NotFound: no such thread, or another principal's.
+        """
+        self._require_checkpointer()
+        await self._check_owner(thread_id, principal)
+        older = None
+        if before is not None:
+            older = thread_config(thread_id, {"configurable": {"checkpoint_id": before}})
+        checkpoints = [
+            snapshot_to_dict(thread_id, snapshot)
+            async for snapshot in self.graph.aget_state_history(
+                thread_config(thread_id, self.config), limit=limit, before=older
+            )
+        ]
+        if not checkpoints and before is None:
+            raise _thread_not_found(thread_id)
+        return checkpoints
+
+    async def update_thread(
+        self,
+        thread_id: str,
+        principal: Principal | None,
+        values: Any,
+        *,
+        as_node: str | None = None,
+    ) -> dict[str, Any]:
+        """Write `values` to the thread's state as if node `as_node` had (LangGraph's
+        `aupdate_state`), and answer the new state.
+
+        Raises:
+            Conflict: the graph has no checkpointer.
+            NotFound: no such thread, or another principal's.
+        """
+        await self.thread_state(thread_id, principal)  # exists, and is the caller's
+        config = thread_config(thread_id, self.config)
+        if principal is not None and self.ownership is not None:
+            config = self.ownership.stamp(config, principal)
+        await self.graph.aupdate_state(config, values, as_node=as_node)
+        return await self.thread_state(thread_id, principal)
+
+
+def _log_run(log: dict[str, Any], run: Run) -> None:
+    duration_ms = round(((run.ended_at or run.started_at) - run.started_at) * 1000)
+    outcome = run.end_reason or run.status
+    fields = {**log, "outcome": outcome, "events": run.events, "duration_ms": duration_ms}
+    logger.info(
+        "run %s",
+        " ".join(f"{key}={value}" for key, value in fields.items()),
+        extra={"langgraph_sse": fields},
+    )
+
+
+def _thread_not_found(thread_id: str) -> NotFound:
+    return NotFound(f"Thread {thread_id!r} not found")
+
+
+def _merge_config(base: RunnableConfig, extra: dict[str, Any]) -> RunnableConfig:
+    merged: dict[str, Any] = {**base, **extra}
+    for key in ("configurable", "metadata"):
+        if key in base and key in extra:
+            merged[key] = {**base[key], **extra[key]}  # type: ignore[literal-required]
+    if "tags" in base and "tags" in extra:
+        merged["tags"] = [*base["tags"], *extra["tags"]]
+    return merged  # type: ignore[return-value]

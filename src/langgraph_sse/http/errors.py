@@ -1,0 +1,134 @@
+"""Errors as HTTP responses: the one place a refusal gets its status.
+
+Every refusal becomes a JSON `{"detail": ...}` response: the service's domain
+errors ([langgraph_sse.core.errors][]) and the auth's
+[AuthError][langgraph_sse.security.auth.AuthError] by
+[error_response][langgraph_sse.http.errors.error_response], and errors of the HTTP
+layer itself (a body too large, a query that does not parse) as
+[HTTPError][langgraph_sse.http.errors.HTTPError].
+
+| refusal | status |
+| --- | --- |
+| `AuthError` | its `status_code` (401 by default, with `WWW-Authenticate`) |
+| `NotFound` | 404 |
+| `Conflict`, `ThreadBusyError` | 409 |
+| `InvalidField`, a pydantic `ValidationError` | 422, `detail` a list of `{type, loc, msg}` |
+| `TooManyStreams` | 429, with `Retry-After` |
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from typing import Any
+
+from pydantic import BaseModel, ValidationError
+from starlette.exceptions import HTTPException
+
+from langgraph_sse.core.errors import (
+    Conflict,
+    InvalidField,
+    NotFound,
+    ServiceError,
+    TooManyStreams,
+)
+from langgraph_sse.http.responses import JSONResponse
+from langgraph_sse.security.auth import AuthError
+
+__all__ = ["ErrorResponse", "HTTPError", "as_http_error", "error_response", "invalid_as_422"]
+
+
+class ErrorResponse(BaseModel):
+    """Body of an error response: a message, or a list of field errors (422)."""
+
+    detail: Any
+
+
+class HTTPError(HTTPException):
+    """A request that cannot be served; becomes a JSON `{"detail": ...}` response.
+
+    It is a Starlette `HTTPException`, so FastAPI answers it the same way when it
+    is raised where FastAPI handles the request (e.g. while reading the body).
+
+    Args:
+        status_code: The HTTP status, e.g. 413.
+        detail: A message, or a list of field errors (422).
+        headers: Extra response headers, e.g. `Retry-After`.
+    """
+
+    def __init__(
+        self, status_code: int, detail: Any, headers: Mapping[str, str] | None = None
+    ) -> None:
+        super().__init__(status_code, detail, dict(headers or {}))
+
+    def response(self) -> JSONResponse:
+        """The JSON error response."""
+        return JSONResponse(
+            {"detail": self.detail}, status_code=self.status_code, headers=self.headers
+        )
+
+    @classmethod
+    def from_validation(cls, exc: ValidationError, *where: str) -> HTTPError:
+        """A 422 naming each invalid field, shaped like FastAPI's validation errors.
+
+        `where` prefixes each error's `loc` (e.g. `"body"` or `"query"`).
+        """
+        errors = [
+            {"type": e["type"], "loc": [*where, *e["loc"]], "msg": e["msg"]}
+            for e in exc.errors(include_url=False)
+        ]
+        return cls(422, errors)
+
+    @classmethod
+    def field(cls, loc: list[str | int], msg: str, type: str = "value_error") -> HTTPError:
+        """A 422 for one field, shaped like a validation error."""
+        return cls(422, [{"type": type, "loc": loc, "msg": msg}])
+
+
+def error_response(exc: Exception, where: str = "body") -> JSONResponse | None:
+    """The response refusing a request with `exc`, or None if `exc` is no refusal
+    (a bug, to be raised).
+
+    Args:
+        where: The part of the request an `InvalidField` that does not say is in.
+    """
+    error = as_http_error(exc, where)
+    return None if error is None else error.response()
+
+
+def as_http_error(exc: Exception, where: str = "body") -> HTTPError | None:
+    """`exc` as the [HTTPError][langgraph_sse.http.errors.HTTPError] refusing the
+    request (see the table above), or None if it is no refusal."""
+    if isinstance(exc, HTTPError):
+        return exc
+    if isinstance(exc, AuthError):
+        headers = {"WWW-Authenticate": 'Bearer realm="langgraph-sse"'}
+        return HTTPError(exc.status_code, exc.detail, headers if exc.status_code == 401 else None)
+    if isinstance(exc, InvalidField):
+        return HTTPError.field([exc.where or where, *exc.loc], exc.msg, exc.type)
+    if isinstance(exc, ServiceError):
+        return HTTPError(_status(exc), str(exc), _headers(exc))
+    return None
+
+
+def _status(exc: ServiceError) -> int:
+    if isinstance(exc, NotFound):
+        return 404
+    if isinstance(exc, Conflict):
+        return 409
+    if isinstance(exc, TooManyStreams):
+        return 429
+    return 400
+
+
+def _headers(exc: ServiceError) -> dict[str, str] | None:
+    return {"Retry-After": "1"} if isinstance(exc, TooManyStreams) else None
+
+
+@contextmanager
+def invalid_as_422(*where: str) -> Iterator[None]:
+    """Turn a pydantic `ValidationError` raised inside into a 422 [HTTPError][langgraph_sse.http.errors.HTTPError]."""
+    try:
+        yield
+    except ValidationError as exc:
+        raise HTTPError.from_validation(exc, *where) from None

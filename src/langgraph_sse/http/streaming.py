@@ -1,0 +1,147 @@
+"""Runs as `text/event-stream` responses, for every protocol.
+
+[RunStreams][langgraph_sse.http.streaming.RunStreams] starts or joins a run through
+the [GraphService][langgraph_sse.core.service.GraphService] and answers its frames
+as an SSE response: counted against the caller's open-stream cap, with keep-alive
+comments, `X-Run-Id` / `X-Thread-Id` headers, the run cancelled when the client
+that started it leaves (unless asked otherwise), and the server's shutdown ending
+it with an `error` event of type `shutdown`.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import AsyncIterator
+from urllib.parse import quote
+
+import anyio
+from starlette.requests import Request
+from starlette.responses import Response
+
+from langgraph_sse.core.broker import RemoteRun
+from langgraph_sse.core.encoding import WireFormat
+from langgraph_sse.core.run import Run
+from langgraph_sse.core.service import GraphService
+from langgraph_sse.core.spec import RunSpec
+from langgraph_sse.http.sse import event_stream_response
+from langgraph_sse.security.auth import Principal
+
+__all__ = ["RunStreams", "run_headers", "stream_key"]
+
+
+class RunStreams:
+    """Streams runs of `service` over SSE.
+
+    Args:
+        service: The service running the graph.
+        ping_interval: Seconds between SSE keep-alive comments (0 disables them);
+            keep it well under your proxies' read timeouts (often 60 s).
+        flush_interval: Seconds a frame may wait so that a burst of frames goes out
+            in one write; the first frame after a pause is written at once. See
+            [Run.chunks][langgraph_sse.core.run.Run.chunks].
+    """
+
+    def __init__(
+        self, service: GraphService, *, ping_interval: float = 15.0, flush_interval: float = 0.002
+    ) -> None:
+        self.service = service
+        self.ping_interval = ping_interval
+        self.flush_interval = flush_interval
+
+    async def start(
+        self,
+        request: Request,
+        principal: Principal | None,
+        spec: RunSpec,
+        wire_format: WireFormat,
+        *,
+        cancel_on_disconnect: bool = True,
+    ) -> Response:
+        """Start a run and answer its frames from the first.
+
+        Raises:
+            ServiceError: as [GraphService.start][langgraph_sse.core.service.GraphService.start],
+                or `TooManyStreams` over the caller's cap.
+        """
+        key = stream_key(request, principal)
+        self.service.open_stream(key)
+        try:
+            run = await self.service.start(spec, principal, wire_format)
+        except BaseException:
+            self.service.close_stream(key)
+            raise
+        frames = run.chunks(self.flush_interval)
+        return self._respond(run, frames, key, cancel_on_disconnect=cancel_on_disconnect)
+
+    async def join(
+        self,
+        request: Request,
+        principal: Principal | None,
+        run_id: str,
+        wire_format: WireFormat,
+        last_event_id: str | None,
+    ) -> Response:
+        """Answer a run's frames after `last_event_id`, then its live tail. A
+        reader leaving never cancels the run.
+
+        Raises:
+            ServiceError: as [GraphService.join][langgraph_sse.core.service.GraphService.join],
+                or `TooManyStreams` over the caller's cap.
+        """
+        run, frames = await self.service.join(
+            run_id,
+            principal,
+            wire_format,
+            last_event_id=last_event_id,
+            flush_interval=self.flush_interval,
+        )
+        key = stream_key(request, principal)
+        self.service.open_stream(key)
+        return self._respond(run, frames, key, cancel_on_disconnect=False)
+
+    def _respond(
+        self,
+        run: Run | RemoteRun,
+        frames: AsyncIterator[bytes],
+        key: str,
+        *,
+        cancel_on_disconnect: bool,
+    ) -> Response:
+        local = run if isinstance(run, Run) else None
+        return event_stream_response(
+            self._send(local, frames, key, cancel_on_disconnect),
+            ping_interval=self.ping_interval,
+            headers=run_headers(run),
+            on_shutdown=None if local is None else functools.partial(local.cancel, "shutdown"),
+        )
+
+    async def _send(
+        self,
+        run: Run | None,
+        frames: AsyncIterator[bytes],
+        key: str,
+        cancel_on_disconnect: bool,
+    ) -> AsyncIterator[bytes]:
+        try:
+            async for chunk in frames:
+                yield chunk
+        finally:
+            self.service.close_stream(key)
+            if cancel_on_disconnect and run is not None and not run.finished:
+                run.cancel()
+                with anyio.move_on_after(self.service.cancel_timeout, shield=True):
+                    await run.wait()
+
+
+def stream_key(request: Request, principal: Principal | None) -> str:
+    """What the open-stream cap counts a request against: its principal, or
+    without auth its client address."""
+    if principal is not None:
+        return f"principal:{principal.id}"
+    return f"address:{request.client.host if request.client else 'unknown'}"
+
+
+def run_headers(run: Run | RemoteRun) -> dict[str, str]:
+    """`X-Run-Id` and `X-Thread-Id`. Header values must be Latin-1 without line
+    breaks: the thread id is percent-encoded (the `metadata` event carries it as it is)."""
+    return {"X-Run-Id": run.run_id, "X-Thread-Id": quote(run.thread_id or "", safe="")}

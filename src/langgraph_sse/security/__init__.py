@@ -1,0 +1,1 @@
+"""Who may call and what they may ask: authentication, thread ownership, limits."""

@@ -23,10 +23,12 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable
 from typing import Any, cast
 
+from langgraph_sse.core.errors import ThreadBusyError
 from langgraph_sse.core.events import RunStatus
+from langgraph_sse.core.manager import MultitaskStrategy
 from langgraph_sse.core.run import Run
 
 __all__ = ["RedisBroker", "RemoteRun"]
@@ -81,6 +83,7 @@ class RedisBroker:
         self.lease = lease
         self._listener: asyncio.Task[None] | None = None
         self._local: dict[str, Run] = {}
+        self._publishers: set[asyncio.Task[None]] = set()
 
     # -- keys -------------------------------------------------------------------
 
@@ -107,6 +110,31 @@ class RedisBroker:
         holder = await self.redis.get(key)
         return None if holder is None else holder.decode()
 
+    async def take_thread(
+        self, thread_id: str, run_id: str, multitask: MultitaskStrategy
+    ) -> Awaitable[None] | None:
+        """Claim `thread_id` for `run_id`. If another run holds it: refuse
+        (`reject`), or answer what to await before the run may start (`interrupt`
+        cancels the holder first; `enqueue` waits for it).
+
+        Raises:
+            ThreadBusyError: the thread is held and `multitask` is `reject`.
+        """
+        holder = await self.claim_thread(thread_id, run_id)
+        if holder is None:
+            return None
+        if multitask == "reject":
+            raise ThreadBusyError(thread_id, holder)
+        return self._turn(thread_id, run_id, holder, multitask)
+
+    async def _turn(
+        self, thread_id: str, run_id: str, holder: str, multitask: MultitaskStrategy
+    ) -> None:
+        if multitask == "interrupt":
+            await self.cancel(holder)
+        while await self.claim_thread(thread_id, run_id) is not None:
+            await self.wait_for_thread(thread_id)
+
     async def release_thread(self, thread_id: str, run_id: str) -> None:
         """Free `thread_id` if `run_id` still holds it."""
         key = self._thread_key(thread_id)
@@ -117,6 +145,15 @@ class RedisBroker:
         """Wait until no run holds `thread_id`."""
         while await self.redis.exists(self._thread_key(thread_id)):
             await asyncio.sleep(poll)
+
+    def share(self, run: Run, retention: float) -> None:
+        """[publish][langgraph_sse.core.broker.RedisBroker.publish] `run` in a task
+        beside it, awaited on [aclose][langgraph_sse.core.broker.RedisBroker.aclose]."""
+        publisher = asyncio.get_running_loop().create_task(
+            self.publish(run, retention), name=f"langgraph-sse publish {run.run_id}"
+        )
+        self._publishers.add(publisher)
+        publisher.add_done_callback(self._publishers.discard)
 
     async def publish(self, run: Run, retention: float) -> None:
         """Copy `run`'s frames to Redis as they come, keep its status, renew its
@@ -231,8 +268,11 @@ class RedisBroker:
             if run is not None:
                 run.cancel()
 
-    async def aclose(self) -> None:
-        """Stop listening and close the connection."""
+    async def aclose(self, timeout: float = 5.0) -> None:
+        """Let the runs' last frames reach Redis (up to `timeout` seconds), stop
+        listening and close the connection."""
+        if self._publishers:
+            await asyncio.wait(self._publishers, timeout=timeout)
         if self._listener is not None:
             self._listener.cancel()
             with contextlib.suppress(asyncio.CancelledError):

@@ -7,6 +7,12 @@ runs, frames and thread states, or raises a
 [ServiceError][langgraph_sse.core.errors.ServiceError]. Mount one service under
 several protocols and prefixes, and a thread is still one thread: one owner, one
 active run at a time, one registry of runs, one cap on open streams.
+
+Its parts: [RunManager][langgraph_sse.core.manager.RunManager] (the runs of this
+process), [RedisBroker][langgraph_sse.core.broker.RedisBroker] (runs across
+replicas), [Threads][langgraph_sse.core.threads.Threads] (thread state for its
+owners), [Limits][langgraph_sse.security.limits.Limits] and
+[ThreadOwnership][langgraph_sse.security.ownership.ThreadOwnership].
 """
 
 from __future__ import annotations
@@ -15,7 +21,6 @@ import asyncio
 import functools
 import logging
 import uuid
-from collections import Counter
 from collections.abc import AsyncIterator, Awaitable, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field, replace
@@ -27,21 +32,15 @@ from langgraph.pregel import Pregel
 
 from langgraph_sse.core.broker import RedisBroker, RemoteRun
 from langgraph_sse.core.encoding import Encoder, WireFormat
-from langgraph_sse.core.errors import (
-    Conflict,
-    InvalidField,
-    NotFound,
-    ThreadBusyError,
-    TooManyStreams,
-)
+from langgraph_sse.core.errors import Conflict, InvalidField, NotFound
 from langgraph_sse.core.events import ErrorEvent, Event, InterruptEvent, NodeStartEvent, ValuesEvent
-from langgraph_sse.core.manager import MultitaskStrategy, RunManager
+from langgraph_sse.core.manager import RunManager
 from langgraph_sse.core.run import Run
 from langgraph_sse.core.spec import RunSpec
-from langgraph_sse.core.threads import has_checkpointer, snapshot_to_dict, thread_config
+from langgraph_sse.core.threads import Threads, has_checkpointer, thread_config
 from langgraph_sse.core.translate import StreamMode, normalize_stream_mode, stream_events
 from langgraph_sse.security.auth import Auth, AuthError, Principal
-from langgraph_sse.security.limits import Limits
+from langgraph_sse.security.limits import Limits, OpenStreams
 from langgraph_sse.security.ownership import PRIVATE_THREADS, ThreadOwnership
 
 if TYPE_CHECKING:
@@ -117,9 +116,11 @@ class GraphService:
         self.limits = limits or Limits()
         self.cancel_timeout = cancel_timeout
         self.runs = RunManager(retention=run_retention)
+        self.threads = Threads(graph, self.config, ownership)
+        """The graph's threads: state, history and updates, for their owners."""
         self.broker = broker
-        self._publishers: set[asyncio.Task[None]] = set()
-        self._open_streams: Counter[str] = Counter()
+        self.streams = OpenStreams(self.limits.max_streams_per_principal)
+        """Open streams per principal (or client address), within the limits' cap."""
         self._shut_down = False
 
     @property
@@ -146,35 +147,6 @@ class GraphService:
         return (
             principal is None or self.ownership is None or self.ownership.allows(principal, owner)
         )
-
-    async def _check_owner(self, thread_id: str, principal: Principal | None) -> None:
-        # Another principal's thread answers exactly like a missing one. Only the
-        # thread id is looked up: nothing else the client sent can point elsewhere.
-        if principal is None or self.ownership is None or not has_checkpointer(self.graph):
-            return
-        config = thread_config(thread_id, self.config)
-        exists, owner = await self.ownership.owner_of(self.graph.checkpointer, config)  # type: ignore[arg-type]
-        if exists and not self.ownership.allows(principal, owner):
-            raise _thread_not_found(thread_id)
-
-    # -- open streams ---------------------------------------------------------
-
-    def open_stream(self, key: str) -> None:
-        """Count a stream opened by `key` (a principal, or a client address).
-
-        Raises:
-            TooManyStreams: `key` has `limits.max_streams_per_principal` open.
-        """
-        cap = self.limits.max_streams_per_principal
-        if cap is not None and self._open_streams[key] >= cap:
-            raise TooManyStreams(cap)
-        self._open_streams[key] += 1
-
-    def close_stream(self, key: str) -> None:
-        """Count a stream of `key` closed."""
-        self._open_streams[key] -= 1
-        if self._open_streams[key] <= 0:
-            del self._open_streams[key]
 
     # -- runs -----------------------------------------------------------------
 
@@ -254,14 +226,10 @@ class GraphService:
         turn: Awaitable[None] | None = None
         before_done = None
         if self.broker is not None and exclusive:
-            # The thread is claimed in Redis, across replicas.
-            holder = await self.broker.claim_thread(thread_id, run_id)
-            if holder is not None:
-                if spec.multitask == "reject":
-                    raise ThreadBusyError(thread_id, holder)
-                turn = self._take_thread(thread_id, run_id, holder, spec.multitask)
-            # Free the thread before `done` is sent: a client that saw `done`
-            # may start the next run at once, on any replica.
+            # The thread is claimed in Redis, across replicas; it is freed before
+            # `done` is sent: a client that saw `done` may start the next run at
+            # once, on any replica.
+            turn = await self.broker.take_thread(thread_id, run_id, spec.multitask)
             before_done = functools.partial(self.broker.release_thread, thread_id, run_id)
             exclusive = False  # the local manager need not check again
         modes = spec.stream_mode or self.stream_mode
@@ -288,12 +256,7 @@ class GraphService:
             before_done=before_done,
         )
         if self.broker is not None:
-            publisher = asyncio.get_running_loop().create_task(
-                self.broker.publish(run, self.runs.retention),
-                name=f"langgraph-sse publish {run_id}",
-            )
-            self._publishers.add(publisher)
-            publisher.add_done_callback(self._publishers.discard)
+            self.broker.share(run, self.runs.retention)
         log = {
             "run_id": run_id,
             "thread_id": thread_id,
@@ -312,29 +275,12 @@ class GraphService:
             config = _merge_config(config, dict(spec.config))
         config = thread_config(thread_id, config)
         if spec.thread_id is not None:
-            await self._check_owner(thread_id, principal)
+            await self.threads.check_owner(thread_id, principal)
         if principal is not None and self.ownership is not None:
             config = self.ownership.stamp(config, principal)
         if spec.command is not None:
-            await self._check_resumable(thread_id, config)
+            await self.threads.check_resumable(thread_id, config)
         return thread_id, config
-
-    async def _check_resumable(self, thread_id: str, config: RunnableConfig) -> None:
-        self._require_checkpointer()
-        snapshot = await self.graph.aget_state(config)
-        if snapshot.created_at is None:
-            raise _thread_not_found(thread_id)
-        if not snapshot.interrupts:
-            raise Conflict(f"Thread {thread_id!r} has no pending interrupt to resume")
-
-    async def _take_thread(
-        self, thread_id: str, run_id: str, holder: str, multitask: MultitaskStrategy
-    ) -> None:
-        assert self.broker is not None
-        if multitask == "interrupt":
-            await self.broker.cancel(holder)
-        while await self.broker.claim_thread(thread_id, run_id) is not None:
-            await self.broker.wait_for_thread(thread_id)
 
     async def find(self, run_id: str, principal: Principal | None) -> AnyRun:
         """The run `run_id`, here or (with a broker) on any replica.
@@ -435,85 +381,8 @@ class GraphService:
             return
         self._shut_down = True
         await self.runs.shutdown(self.cancel_timeout)
-        if self._publishers:
-            await asyncio.wait(self._publishers, timeout=self.cancel_timeout)
         if self.broker is not None:
-            await self.broker.aclose()
-
-    # -- threads --------------------------------------------------------------
-
-    def _require_checkpointer(self) -> None:
-        if not has_checkpointer(self.graph):
-            raise Conflict(
-                "This graph was compiled without a checkpointer, so it keeps no thread state; "
-                "compile it with one (e.g. builder.compile(checkpointer=InMemorySaver()))."
-            )
-
-    async def thread_state(self, thread_id: str, principal: Principal | None) -> dict[str, Any]:
-        """The thread's latest state, shaped as the native `ThreadState`.
-
-        Raises:
-            Conflict: the graph has no checkpointer.
-            NotFound: no such thread, or another principal's.
-        """
-        self._require_checkpointer()
-        await self._check_owner(thread_id, principal)
-        snapshot = await self.graph.aget_state(thread_config(thread_id, self.config))
-        if snapshot.created_at is None:
-            raise _thread_not_found(thread_id)
-        return snapshot_to_dict(thread_id, snapshot)
-
-    async def thread_history(
-        self,
-        thread_id: str,
-        principal: Principal | None,
-        *,
-        limit: int = 10,
-        before: str | None = None,
-    ) -> list[dict[str, Any]]:
-        """The thread's checkpoints, newest first: at most `limit`, older than
-        checkpoint `before` if given.
-
-        Raises:
-            Conflict: the graph has no checkpointer.
-            NotFound: no such thread, or another principal's.
-        """
-        self._require_checkpointer()
-        await self._check_owner(thread_id, principal)
-        older = None
-        if before is not None:
-            older = thread_config(thread_id, {"configurable": {"checkpoint_id": before}})
-        checkpoints = [
-            snapshot_to_dict(thread_id, snapshot)
-            async for snapshot in self.graph.aget_state_history(
-                thread_config(thread_id, self.config), limit=limit, before=older
-            )
-        ]
-        if not checkpoints and before is None:
-            raise _thread_not_found(thread_id)
-        return checkpoints
-
-    async def update_thread(
-        self,
-        thread_id: str,
-        principal: Principal | None,
-        values: Any,
-        *,
-        as_node: str | None = None,
-    ) -> dict[str, Any]:
-        """Write `values` to the thread's state as if node `as_node` had (LangGraph's
-        `aupdate_state`), and answer the new state.
-
-        Raises:
-            Conflict: the graph has no checkpointer.
-            NotFound: no such thread, or another principal's.
-        """
-        await self.thread_state(thread_id, principal)  # exists, and is the caller's
-        config = thread_config(thread_id, self.config)
-        if principal is not None and self.ownership is not None:
-            config = self.ownership.stamp(config, principal)
-        await self.graph.aupdate_state(config, values, as_node=as_node)
-        return await self.thread_state(thread_id, principal)
+            await self.broker.aclose(self.cancel_timeout)
 
 
 def _log_run(log: dict[str, Any], run: Run) -> None:
@@ -525,10 +394,6 @@ def _log_run(log: dict[str, Any], run: Run) -> None:
         " ".join(f"{key}={value}" for key, value in fields.items()),
         extra={"langgraph_sse": fields},
     )
-
-
-def _thread_not_found(thread_id: str) -> NotFound:
-    return NotFound(f"Thread {thread_id!r} not found")
 
 
 def _merge_config(base: RunnableConfig, extra: dict[str, Any]) -> RunnableConfig:

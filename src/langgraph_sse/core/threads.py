@@ -1,22 +1,151 @@
-"""Thread state and history as JSON-ready dicts.
+"""A graph's threads, as their owners see them: state, history, updates.
 
-What `graph.aget_state` and `graph.aget_state_history` return (LangGraph
-`StateSnapshot`) is turned into the shape of
-[ThreadState][langgraph_sse.protocols.native.schemas.ThreadState]: the real values (messages as dicts,
-nothing cut short), the next nodes, checkpoint ids, step, creation time and the
-pending interrupts.
+[Threads][langgraph_sse.core.threads.Threads] reads and writes a thread through the
+graph's checkpointer, and only for a principal the
+[ThreadOwnership][langgraph_sse.security.ownership.ThreadOwnership] allows: to anyone
+else the thread does not exist. What `graph.aget_state` and
+`graph.aget_state_history` return (LangGraph `StateSnapshot`) is turned into the
+shape of [ThreadState][langgraph_sse.protocols.native.schemas.ThreadState]: the real
+values (messages as dicts, nothing cut short), the next nodes, checkpoint ids, step,
+creation time and the pending interrupts.
 """
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from langchain_core.runnables import RunnableConfig
 from langgraph.checkpoint.base import BaseCheckpointSaver
 from langgraph.pregel import Pregel
 from langgraph.types import StateSnapshot
 
-__all__ = ["checkpoint_id", "has_checkpointer", "snapshot_to_dict", "thread_config"]
+from langgraph_sse.core.errors import Conflict, NotFound
+
+if TYPE_CHECKING:
+    from langgraph_sse.security.auth import Principal
+    from langgraph_sse.security.ownership import ThreadOwnership
+
+__all__ = ["Threads", "checkpoint_id", "has_checkpointer", "snapshot_to_dict", "thread_config"]
+
+
+class Threads:
+    """The threads of `graph`, read and written for their owners.
+
+    Args:
+        graph: The compiled graph; its checkpointer keeps the threads.
+        config: The base config of every read (the thread id is set per call).
+        ownership: Who may use a thread; None: everyone.
+    """
+
+    def __init__(
+        self,
+        graph: Pregel[Any, Any, Any, Any],
+        config: RunnableConfig,
+        ownership: ThreadOwnership | None,
+    ) -> None:
+        self.graph = graph
+        self.config = config
+        self.ownership = ownership
+
+    def require_checkpointer(self) -> None:
+        """Raises:
+        Conflict: the graph keeps no threads (no checkpointer)."""
+        if not has_checkpointer(self.graph):
+            raise Conflict(
+                "This graph was compiled without a checkpointer, so it keeps no thread state; "
+                "compile it with one (e.g. builder.compile(checkpointer=InMemorySaver()))."
+            )
+
+    async def check_owner(self, thread_id: str, principal: Principal | None) -> None:
+        """Refuse another principal's thread exactly as a missing one. Only the
+        thread id is looked up: nothing else a client sends can point elsewhere.
+
+        Raises:
+            NotFound: the thread exists and `principal` may not use it.
+        """
+        if principal is None or self.ownership is None or not has_checkpointer(self.graph):
+            return
+        config = thread_config(thread_id, self.config)
+        exists, owner = await self.ownership.owner_of(self.graph.checkpointer, config)  # type: ignore[arg-type]
+        if exists and not self.ownership.allows(principal, owner):
+            raise _not_found(thread_id)
+
+    async def check_resumable(self, thread_id: str, config: RunnableConfig) -> None:
+        """Raises:
+        Conflict: no checkpointer, or nothing to resume on the thread.
+        NotFound: no such thread."""
+        self.require_checkpointer()
+        snapshot = await self.graph.aget_state(config)
+        if snapshot.created_at is None:
+            raise _not_found(thread_id)
+        if not snapshot.interrupts:
+            raise Conflict(f"Thread {thread_id!r} has no pending interrupt to resume")
+
+    async def state(self, thread_id: str, principal: Principal | None) -> dict[str, Any]:
+        """The thread's latest state, shaped as the native `ThreadState`.
+
+        Raises:
+            Conflict: the graph has no checkpointer.
+            NotFound: no such thread, or another principal's.
+        """
+        self.require_checkpointer()
+        await self.check_owner(thread_id, principal)
+        snapshot = await self.graph.aget_state(thread_config(thread_id, self.config))
+        if snapshot.created_at is None:
+            raise _not_found(thread_id)
+        return snapshot_to_dict(thread_id, snapshot)
+
+    async def history(
+        self,
+        thread_id: str,
+        principal: Principal | None,
+        *,
+        limit: int = 10,
+        before: str | None = None,
+    ) -> list[dict[str, Any]]:
+        """The thread's checkpoints, newest first: at most `limit`, older than
+        checkpoint `before` if given.
+
+        Raises:
+            Conflict: the graph has no checkpointer.
+            NotFound: no such thread, or another principal's.
+        """
+        self.require_checkpointer()
+        await self.check_owner(thread_id, principal)
+        older = None
+        if before is not None:
+            older = thread_config(thread_id, {"configurable": {"checkpoint_id": before}})
+        checkpoints = [
+            snapshot_to_dict(thread_id, snapshot)
+            async for snapshot in self.graph.aget_state_history(
+                thread_config(thread_id, self.config), limit=limit, before=older
+            )
+        ]
+        if not checkpoints and before is None:
+            raise _not_found(thread_id)
+        return checkpoints
+
+    async def update(
+        self,
+        thread_id: str,
+        principal: Principal | None,
+        values: Any,
+        *,
+        as_node: str | None = None,
+    ) -> dict[str, Any]:
+        """Write `values` to the thread's state as if node `as_node` had (LangGraph's
+        `aupdate_state`), and answer the new state.
+
+        Raises:
+            Conflict: the graph has no checkpointer.
+            NotFound: no such thread, or another principal's.
+        """
+        await self.state(thread_id, principal)  # exists, and is the caller's
+        config = thread_config(thread_id, self.config)
+        if principal is not None and self.ownership is not None:
+            config = self.ownership.stamp(config, principal)
+        await self.graph.aupdate_state(config, values, as_node=as_node)
+        return await self.state(thread_id, principal)
 
 
 def has_checkpointer(graph: Pregel[Any, Any, Any, Any]) -> bool:
@@ -52,3 +181,7 @@ def checkpoint_id(config: RunnableConfig | None) -> str | None:
         return None
     value = (config.get("configurable") or {}).get("checkpoint_id")
     return None if value is None else str(value)
+
+
+def _not_found(thread_id: str) -> NotFound:
+    return NotFound(f"Thread {thread_id!r} not found")

@@ -64,11 +64,11 @@ class RunStreams:
                 or `TooManyStreams` over the caller's cap.
         """
         key = stream_key(request, principal)
-        self.service.open_stream(key)
+        self.service.streams.open(key)
         try:
             run = await self.service.start(spec, principal, wire_format)
         except BaseException:
-            self.service.close_stream(key)
+            self.service.streams.close(key)
             raise
         frames = run.chunks(self.flush_interval)
         return self._respond(run, frames, key, cancel_on_disconnect=cancel_on_disconnect)
@@ -96,7 +96,7 @@ class RunStreams:
             flush_interval=self.flush_interval,
         )
         key = stream_key(request, principal)
-        self.service.open_stream(key)
+        self.service.streams.open(key)
         return self._respond(run, frames, key, cancel_on_disconnect=False)
 
     def _respond(
@@ -126,7 +126,7 @@ class RunStreams:
             async for chunk in frames:
                 yield chunk
         finally:
-            self.service.close_stream(key)
+            self.service.streams.close(key)
             if cancel_on_disconnect and run is not None and not run.finished:
                 run.cancel()
                 with anyio.move_on_after(self.service.cancel_timeout, shield=True):

@@ -12,14 +12,15 @@ make_router(graph, auth=..., limits=Limits(max_run_seconds=120, max_streams_per_
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from langgraph_sse.core.errors import InvalidField
+from langgraph_sse.core.errors import InvalidField, TooManyStreams
 from langgraph_sse.core.translate import STREAM_MODES, StreamMode
 
-__all__ = ["NEVER_CONFIGURABLE", "Limits"]
+__all__ = ["NEVER_CONFIGURABLE", "Limits", "OpenStreams"]
 
 NEVER_CONFIGURABLE = frozenset({"thread_id", "checkpoint_ns"})
 """`configurable` keys no client may set, whatever the limits say: they route the
@@ -117,3 +118,30 @@ class Limits:
                     ("config", "configurable", key),
                     f"Clients may not set configurable {key!r} on this server",
                 )
+
+
+class OpenStreams:
+    """How many streams each principal (or client address) has open, within `cap`.
+
+    Counted per process: with several replicas each allows `cap`.
+    """
+
+    def __init__(self, cap: int | None) -> None:
+        self.cap = cap
+        self._open: Counter[str] = Counter()
+
+    def open(self, key: str) -> None:
+        """Count a stream opened by `key`.
+
+        Raises:
+            TooManyStreams: `key` already has `cap` open.
+        """
+        if self.cap is not None and self._open[key] >= self.cap:
+            raise TooManyStreams(self.cap)
+        self._open[key] += 1
+
+    def close(self, key: str) -> None:
+        """Count a stream of `key` closed."""
+        self._open[key] -= 1
+        if self._open[key] <= 0:
+            del self._open[key]

@@ -128,11 +128,11 @@ def native_endpoints(streams: RunStreams, wire_format: WireFormat) -> list[Endpo
         return JSONResponse(result, status_code=500 if run.status == "error" else 200)
 
     async def thread_state(call: Call) -> Response:
-        return JSONResponse(await service.thread_state(call.path.thread_id, call.principal))
+        return JSONResponse(await service.threads.state(call.path.thread_id, call.principal))
 
     async def thread_history(call: Call) -> Response:
         thread_id, query = call.path.thread_id, call.query
-        checkpoints = await service.thread_history(
+        checkpoints = await service.threads.history(
             thread_id, call.principal, limit=query.limit, before=query.before
         )
         return JSONResponse({"thread_id": thread_id, "checkpoints": checkpoints})

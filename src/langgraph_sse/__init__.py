@@ -24,7 +24,6 @@ from langgraph_sse.core.errors import (
     InvalidField,
     NotFound,
     ServiceError,
-    ThreadBusyError,
     TooManyStreams,
 )
 from langgraph_sse.core.events import (
@@ -49,7 +48,7 @@ from langgraph_sse.core.events import (
     ValuesEvent,
     event_adapter,
 )
-from langgraph_sse.core.manager import MultitaskStrategy, RunManager
+from langgraph_sse.core.manager import MultitaskStrategy, RunManager, ThreadBusyError
 from langgraph_sse.core.run import Run
 from langgraph_sse.core.serialize import SerializationError, dumps, to_jsonable
 from langgraph_sse.core.service import GraphService, Outcome

@@ -111,8 +111,8 @@ def _route_endpoint(endpoint: Endpoint, service: GraphService) -> Callable[..., 
         **path: Any,
     ) -> Response:
         path_params = None
-        if endpoint.path_params is not None:
-            path_params = endpoint.path_params.model_construct(**path)
+        if endpoint.params is not None:
+            path_params = endpoint.params.model_construct(**path)
         return await respond(endpoint, Call(request, principal, path_params, query, body))
 
     keyword = inspect.Parameter.KEYWORD_ONLY
@@ -130,7 +130,7 @@ def _route_endpoint(endpoint: Endpoint, service: GraphService) -> Callable[..., 
         parameters.append(
             inspect.Parameter("query", keyword, annotation=Annotated[endpoint.query, Query()])
         )
-    for name, annotation in _path_fields(endpoint.path_params):
+    for name, annotation in _path_fields(endpoint.params):
         parameters.append(inspect.Parameter(name, keyword, annotation=annotation))
     serve.__signature__ = inspect.Signature(parameters, return_annotation=Response)  # type: ignore[attr-defined]
     serve.__name__ = endpoint.name

@@ -26,9 +26,8 @@ import logging
 from collections.abc import AsyncIterator, Awaitable
 from typing import Any, cast
 
-from langgraph_sse.core.errors import ThreadBusyError
 from langgraph_sse.core.events import RunStatus
-from langgraph_sse.core.manager import MultitaskStrategy
+from langgraph_sse.core.manager import MultitaskStrategy, ThreadBusyError
 from langgraph_sse.core.run import Run
 
 __all__ = ["RedisBroker", "RemoteRun"]

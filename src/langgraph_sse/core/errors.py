@@ -7,16 +7,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-
-__all__ = [
-    "Conflict",
-    "InvalidField",
-    "NotFound",
-    "ServiceError",
-    "ThreadBusyError",
-    "TooManyStreams",
-]
+__all__ = ["Conflict", "InvalidField", "NotFound", "ServiceError", "TooManyStreams"]
 
 
 class ServiceError(Exception):
@@ -29,16 +20,8 @@ class NotFound(ServiceError):
 
 class Conflict(ServiceError):
     """The thread is not in a state to do this: nothing to resume, no
-    checkpointer, a run in another wire format (409)."""
-
-
-class ThreadBusyError(Conflict):
-    """A thread already has an active run and the strategy is `reject` (409)."""
-
-    def __init__(self, thread_id: str, run_id: str) -> None:
-        super().__init__(f"Thread {thread_id!r} already has an active run ({run_id})")
-        self.thread_id = thread_id
-        self.run_id = run_id
+    checkpointer, a run in another wire format, or a run already active on it
+    ([ThreadBusyError][langgraph_sse.core.manager.ThreadBusyError]) (409)."""
 
 
 class InvalidField(ServiceError):
@@ -54,14 +37,14 @@ class InvalidField(ServiceError):
 
     def __init__(
         self,
-        loc: Sequence[str | int],
+        loc: tuple[str | int, ...],
         msg: str,
         type: str = "value_error",
         *,
         where: str | None = None,
     ) -> None:
         super().__init__(msg)
-        self.loc = tuple(loc)
+        self.loc = loc
         self.msg = msg
         self.type = type
         self.where = where

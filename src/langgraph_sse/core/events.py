@@ -98,25 +98,28 @@ class MetadataEvent(BaseEvent):
 
 
 @dataclass(kw_only=True)
-class TokenEvent(BaseEvent):
-    """A text delta streamed by a chat model (`stream_mode="messages"`)."""
-
-    type: Literal["token"] = "token"
+class _TextDelta(BaseEvent):
     text: str
     node: str | None = None
-    """The graph node whose model call produced the token."""
+    """The graph node whose model call produced the text."""
     message_id: str | None = None
-    """Id of the message the token belongs to; tokens of one message share it."""
+    """Id of the message the text belongs to; deltas of one message share it."""
 
 
 @dataclass(kw_only=True)
-class ReasoningEvent(BaseEvent):
-    """A reasoning ("thinking") delta from a model that streams its reasoning."""
+class TokenEvent(_TextDelta):
+    """A text delta streamed by a chat model (`stream_mode="messages"`):
+    `text`, `node`, `message_id`."""
+
+    type: Literal["token"] = "token"
+
+
+@dataclass(kw_only=True)
+class ReasoningEvent(_TextDelta):
+    """A reasoning ("thinking") delta from a model that streams its reasoning:
+    `text`, `node`, `message_id`."""
 
     type: Literal["reasoning"] = "reasoning"
-    text: str
-    node: str | None = None
-    message_id: str | None = None
 
 
 @dataclass(kw_only=True)
@@ -158,7 +161,9 @@ class UpdatesEvent(BaseEvent):
 
     type: Literal["updates"] = "updates"
     node: str
+    """The node that wrote."""
     data: Any
+    """What it wrote: its update, channel name to value."""
 
 
 @dataclass(kw_only=True)
@@ -167,6 +172,7 @@ class ValuesEvent(BaseEvent):
 
     type: Literal["values"] = "values"
     data: Any
+    """The state: channel name to value (the messages as dicts on the wire)."""
 
 
 @dataclass(kw_only=True)
@@ -178,24 +184,28 @@ class CustomEvent(BaseEvent):
 
 
 @dataclass(kw_only=True)
-class NodeStartEvent(BaseEvent):
-    """A node (task) started (`stream_mode="debug"` or `"tasks"`)."""
-
-    type: Literal["node_start"] = "node_start"
+class _TaskEvent(BaseEvent):
     node: str
+    """The node the task runs."""
     task_id: str
     step: int | None = None
+    """The graph step (`debug` mode only)."""
+
+
+@dataclass(kw_only=True)
+class NodeStartEvent(_TaskEvent):
+    """A node (task) started (`stream_mode="debug"` or `"tasks"`): `node`,
+    `task_id`, `step`, and the channels that triggered it."""
+
+    type: Literal["node_start"] = "node_start"
     triggers: tuple[str, ...] = ()
 
 
 @dataclass(kw_only=True)
-class NodeEndEvent(BaseEvent):
-    """A node (task) finished; `error` is set when it raised."""
+class NodeEndEvent(_TaskEvent):
+    """A node (task) finished: `node`, `task_id`, `step`; `error` is set when it raised."""
 
     type: Literal["node_end"] = "node_end"
-    node: str
-    task_id: str
-    step: int | None = None
     error: str | None = None
     result: Any = None
     """The writes of the task, channel name to value."""
@@ -224,15 +234,22 @@ class InterruptEvent(BaseEvent):
 
     type: Literal["interrupt"] = "interrupt"
     id: str
+    """The interrupt's id: it tells pending interrupts apart."""
     value: Any
+    """What the node passed to `interrupt()`, e.g. a question for the user."""
 
 
 @dataclass(kw_only=True)
 class ErrorEvent(BaseEvent):
-    """The run failed; `error` is the exception's class name."""
+    """The run failed (any mode): `error` names what, `message` says it.
+
+    A `done` event with status `error` follows it.
+    """
 
     type: Literal["error"] = "error"
     error: str
+    """The exception's class name; `timeout` or `shutdown` when the library
+    stopped the run."""
     message: str
 
 
@@ -242,6 +259,7 @@ class DoneEvent(BaseEvent):
 
     type: Literal["done"] = "done"
     status: EndStatus = "success"
+    """How the run ended."""
 
 
 Event = Annotated[

@@ -13,11 +13,11 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Literal
 
 from langgraph_sse.core.encoding import Encoder
-from langgraph_sse.core.errors import ThreadBusyError
+from langgraph_sse.core.errors import Conflict
 from langgraph_sse.core.events import Event
 from langgraph_sse.core.run import Run
 
-__all__ = ["MultitaskStrategy", "RunManager"]
+__all__ = ["MultitaskStrategy", "RunManager", "ThreadBusyError"]
 
 MultitaskStrategy = Literal["reject", "interrupt", "enqueue"]
 """What a new run on a thread that already has an active run does:
@@ -26,6 +26,15 @@ MultitaskStrategy = Literal["reject", "interrupt", "enqueue"]
 - `interrupt`: cancel the active run, then start;
 - `enqueue`: wait for the active run (and any queued before) to finish, then start.
 """
+
+
+class ThreadBusyError(Conflict):
+    """A thread already has an active run and the strategy is `reject` (409)."""
+
+    def __init__(self, thread_id: str, run_id: str) -> None:
+        super().__init__(f"Thread {thread_id!r} already has an active run ({run_id})")
+        self.thread_id = thread_id
+        self.run_id = run_id
 
 
 class RunManager:

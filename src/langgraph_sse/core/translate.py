@@ -18,24 +18,7 @@ from langchain_core.messages import AIMessageChunk, BaseMessage
 from langchain_core.runnables import RunnableConfig
 from langgraph.pregel import Pregel
 
-from langgraph_sse.core.events import (
-    CheckpointEvent,
-    CustomEvent,
-    DoneEvent,
-    EndStatus,
-    ErrorEvent,
-    Event,
-    InterruptEvent,
-    MessageEvent,
-    MetadataEvent,
-    NodeEndEvent,
-    NodeStartEvent,
-    ReasoningEvent,
-    TokenEvent,
-    ToolCallChunkEvent,
-    UpdatesEvent,
-    ValuesEvent,
-)
+from langgraph_sse.core import events as ev
 from langgraph_sse.core.serialize import dumps
 from langgraph_sse.core.threads import checkpoint_id
 
@@ -48,7 +31,7 @@ StreamMode = Literal["values", "updates", "messages", "custom", "debug", "tasks"
 
 STREAM_MODES: tuple[StreamMode, ...] = get_args(StreamMode)
 
-_NO_EVENTS: tuple[Event, ...] = ()
+_NO_EVENTS: tuple[ev.Event, ...] = ()
 _REASONING_BLOCKS = frozenset({"thinking", "reasoning"})
 _TOOL_BLOCKS = frozenset({"tool_use", "server_tool_use", "input_json_delta", "tool_call_chunk"})
 
@@ -79,15 +62,15 @@ async def stream_events(
     subgraphs: bool = False,
     context: Any = None,
     run_id: str | None = None,
-) -> AsyncIterator[Event]:
+) -> AsyncIterator[ev.Event]:
     """Run `graph` on `input` and yield what it does as typed events.
 
-    The first event is always [MetadataEvent][langgraph_sse.core.events.MetadataEvent] and,
+    The first event is always [ev.MetadataEvent][langgraph_sse.core.events.MetadataEvent] and,
     unless the consumer stops early, the last is
-    [DoneEvent][langgraph_sse.core.events.DoneEvent] with the run's status. An exception
+    [ev.DoneEvent][langgraph_sse.core.events.DoneEvent] with the run's status. An exception
     raised inside the graph does not propagate: it becomes an
-    [ErrorEvent][langgraph_sse.core.events.ErrorEvent] followed by `done`. Interrupts are
-    reported as [InterruptEvent][langgraph_sse.core.events.InterruptEvent] whatever the modes.
+    [ev.ErrorEvent][langgraph_sse.core.events.ErrorEvent] followed by `done`. Interrupts are
+    reported as [ev.InterruptEvent][langgraph_sse.core.events.InterruptEvent] whatever the modes.
 
     Args:
         graph: Any compiled LangGraph (`CompiledStateGraph` or `Pregel`).
@@ -110,11 +93,11 @@ async def stream_events(
         config["run_id"] = uuid.UUID(run_id)
     thread_id = (config.get("configurable") or {}).get("thread_id")
     translator = _Translator(modes)
-    yield MetadataEvent(
+    yield ev.MetadataEvent(
         seq=0, run_id=run_id, thread_id=None if thread_id is None else str(thread_id)
     )
 
-    status: EndStatus = "success"
+    status: ev.EndStatus = "success"
     try:
         parts = graph.astream(
             input,
@@ -132,11 +115,11 @@ async def stream_events(
     except Exception as exc:
         status = "error"
         logger.debug("graph run %s failed", run_id, exc_info=True)
-        yield ErrorEvent(seq=translator.next_seq(), error=type(exc).__name__, message=str(exc))
+        yield ev.ErrorEvent(seq=translator.next_seq(), error=type(exc).__name__, message=str(exc))
     else:
         if translator.interrupted:
             status = "interrupted"
-    yield DoneEvent(seq=translator.next_seq(), status=status)
+    yield ev.DoneEvent(seq=translator.next_seq(), status=status)
 
 
 class _Translator:
@@ -151,7 +134,7 @@ class _Translator:
         self.astream_modes: list[StreamMode] = list(modes)
         if "updates" not in modes:
             self.astream_modes.append("updates")
-        self._handlers: dict[str, Callable[[tuple[str, ...], Any], Iterable[Event]]] = {
+        self._handlers: dict[str, Callable[[tuple[str, ...], Any], Iterable[ev.Event]]] = {
             "messages": self._messages,
             "updates": self._updates,
             "values": self._values,
@@ -165,18 +148,18 @@ class _Translator:
         self.seq += 1
         return self.seq
 
-    def translate(self, part: Mapping[str, Any]) -> Iterable[Event]:
+    def translate(self, part: Mapping[str, Any]) -> Iterable[ev.Event]:
         return self._handlers[part["type"]](part["ns"], part["data"])
 
     # -- messages -------------------------------------------------------------
 
     def _messages(
         self, ns: tuple[str, ...], data: tuple[BaseMessage, dict[str, Any]]
-    ) -> Iterable[Event]:
+    ) -> Iterable[ev.Event]:
         message, metadata = data
         node = metadata.get("langgraph_node")
         if type(message) is not AIMessageChunk and not isinstance(message, AIMessageChunk):
-            return (MessageEvent(seq=self.next_seq(), ns=ns, message=message, node=node),)
+            return (ev.MessageEvent(seq=self.next_seq(), ns=ns, message=message, node=node),)
         content = message.content
         if type(content) is str and not message.tool_call_chunks:
             # The per-token hot path: one text delta.
@@ -184,14 +167,14 @@ class _Translator:
                 return _NO_EVENTS
             self.seq += 1
             return (
-                TokenEvent(seq=self.seq, ns=ns, text=content, node=node, message_id=message.id),
+                ev.TokenEvent(seq=self.seq, ns=ns, text=content, node=node, message_id=message.id),
             )
         return self._chunk_events(ns, message, node)
 
     def _chunk_events(
         self, ns: tuple[str, ...], chunk: AIMessageChunk, node: str | None
-    ) -> list[Event]:
-        events: list[Event] = []
+    ) -> list[ev.Event]:
+        events: list[ev.Event] = []
         mid = chunk.id
         content = chunk.content
         # The provider-neutral `tool_call_chunks` wins when set: integrations that
@@ -201,7 +184,7 @@ class _Translator:
             if isinstance(block, str):
                 if block:
                     events.append(
-                        TokenEvent(
+                        ev.TokenEvent(
                             seq=self.next_seq(), ns=ns, text=block, node=node, message_id=mid
                         )
                     )
@@ -210,12 +193,14 @@ class _Translator:
             if kind == "text":
                 if text := block.get("text"):
                     events.append(
-                        TokenEvent(seq=self.next_seq(), ns=ns, text=text, node=node, message_id=mid)
+                        ev.TokenEvent(
+                            seq=self.next_seq(), ns=ns, text=text, node=node, message_id=mid
+                        )
                     )
             elif kind in _REASONING_BLOCKS:
                 if text := block.get(kind):
                     events.append(
-                        ReasoningEvent(
+                        ev.ReasoningEvent(
                             seq=self.next_seq(), ns=ns, text=text, node=node, message_id=mid
                         )
                     )
@@ -223,7 +208,7 @@ class _Translator:
                 events.append(self._block_tool_chunk(ns, block, node, mid))
         for tc in chunk.tool_call_chunks:
             events.append(
-                ToolCallChunkEvent(
+                ev.ToolCallChunkEvent(
                     seq=self.next_seq(),
                     ns=ns,
                     id=tc.get("id"),
@@ -238,7 +223,7 @@ class _Translator:
 
     def _block_tool_chunk(
         self, ns: tuple[str, ...], block: dict[str, Any], node: str | None, mid: str | None
-    ) -> ToolCallChunkEvent:
+    ) -> ev.ToolCallChunkEvent:
         if block.get("type") == "input_json_delta":
             args = block.get("partial_json") or ""
         elif block.get("type") == "tool_call_chunk":
@@ -246,7 +231,7 @@ class _Translator:
         else:  # tool_use: the opening block; its input is usually still empty
             tool_input = block.get("input")
             args = "" if not tool_input else _json_text(tool_input)
-        return ToolCallChunkEvent(
+        return ev.ToolCallChunkEvent(
             seq=self.next_seq(),
             ns=ns,
             id=block.get("id"),
@@ -259,36 +244,38 @@ class _Translator:
 
     # -- state ----------------------------------------------------------------
 
-    def _updates(self, ns: tuple[str, ...], data: dict[str, Any]) -> Iterable[Event]:
-        events: list[Event] = []
+    def _updates(self, ns: tuple[str, ...], data: dict[str, Any]) -> Iterable[ev.Event]:
+        events: list[ev.Event] = []
         for node, update in data.items():
             if node == "__interrupt__":
                 events.extend(self._interrupts(ns, update))
             elif self._emit_updates and node != "__metadata__":
-                events.append(UpdatesEvent(seq=self.next_seq(), ns=ns, node=node, data=update))
+                events.append(ev.UpdatesEvent(seq=self.next_seq(), ns=ns, node=node, data=update))
         return events
 
-    def _interrupts(self, ns: tuple[str, ...], interrupts: Iterable[Any]) -> Iterable[Event]:
+    def _interrupts(self, ns: tuple[str, ...], interrupts: Iterable[Any]) -> Iterable[ev.Event]:
         self.interrupted = True
-        events: list[Event] = []
+        events: list[ev.Event] = []
         for interrupt in interrupts:
             if interrupt.id in self._seen_interrupts:
                 continue
             self._seen_interrupts.add(interrupt.id)
             events.append(
-                InterruptEvent(seq=self.next_seq(), ns=ns, id=interrupt.id, value=interrupt.value)
+                ev.InterruptEvent(
+                    seq=self.next_seq(), ns=ns, id=interrupt.id, value=interrupt.value
+                )
             )
         return events
 
-    def _values(self, ns: tuple[str, ...], data: Any) -> Iterable[Event]:
-        return (ValuesEvent(seq=self.next_seq(), ns=ns, data=data),)
+    def _values(self, ns: tuple[str, ...], data: Any) -> Iterable[ev.Event]:
+        return (ev.ValuesEvent(seq=self.next_seq(), ns=ns, data=data),)
 
-    def _custom(self, ns: tuple[str, ...], data: Any) -> Iterable[Event]:
-        return (CustomEvent(seq=self.next_seq(), ns=ns, data=data),)
+    def _custom(self, ns: tuple[str, ...], data: Any) -> Iterable[ev.Event]:
+        return (ev.CustomEvent(seq=self.next_seq(), ns=ns, data=data),)
 
     # -- debug / tasks / checkpoints ------------------------------------------
 
-    def _debug(self, ns: tuple[str, ...], data: dict[str, Any]) -> Iterable[Event]:
+    def _debug(self, ns: tuple[str, ...], data: dict[str, Any]) -> Iterable[ev.Event]:
         kind, step, payload = data.get("type"), data.get("step"), data.get("payload") or {}
         if kind == "checkpoint":
             return self._checkpoint(ns, payload)
@@ -296,42 +283,35 @@ class _Translator:
             return self._task(ns, payload, step)
         return _NO_EVENTS
 
-    def _tasks(self, ns: tuple[str, ...], data: dict[str, Any]) -> Iterable[Event]:
+    def _tasks(self, ns: tuple[str, ...], data: dict[str, Any]) -> Iterable[ev.Event]:
         return self._task(ns, data, None)
 
     def _task(
         self, ns: tuple[str, ...], payload: dict[str, Any], step: int | None
-    ) -> Iterable[Event]:
-        name, task_id = payload.get("name", ""), payload.get("id", "")
+    ) -> Iterable[ev.Event]:
+        task = {
+            "seq": self.next_seq(),
+            "ns": ns,
+            "node": payload.get("name", ""),
+            "task_id": payload.get("id", ""),
+            "step": step,
+        }
         if "result" in payload or "error" in payload:
             error = payload.get("error")
             return (
-                NodeEndEvent(
-                    seq=self.next_seq(),
-                    ns=ns,
-                    node=name,
-                    task_id=task_id,
-                    step=step,
+                ev.NodeEndEvent(
+                    **task,
                     error=None if error is None else str(error),
                     result=payload.get("result"),
                     interrupts=tuple(payload.get("interrupts") or ()),
                 ),
             )
-        return (
-            NodeStartEvent(
-                seq=self.next_seq(),
-                ns=ns,
-                node=name,
-                task_id=task_id,
-                step=step,
-                triggers=tuple(payload.get("triggers") or ()),
-            ),
-        )
+        return (ev.NodeStartEvent(**task, triggers=tuple(payload.get("triggers") or ())),)
 
-    def _checkpoint(self, ns: tuple[str, ...], payload: dict[str, Any]) -> Iterable[Event]:
+    def _checkpoint(self, ns: tuple[str, ...], payload: dict[str, Any]) -> Iterable[ev.Event]:
         metadata = payload.get("metadata") or {}
         return (
-            CheckpointEvent(
+            ev.CheckpointEvent(
                 seq=self.next_seq(),
                 ns=ns,
                 checkpoint_id=checkpoint_id(payload.get("config")),

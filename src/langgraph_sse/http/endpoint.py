@@ -25,7 +25,15 @@ from langgraph_sse.http.body import read_body, read_path, read_query
 from langgraph_sse.http.errors import error_response
 from langgraph_sse.security.auth import QUERY_CREDENTIALS, Principal
 
-__all__ = ["Call", "Endpoint", "Handler", "authenticate", "respond", "starlette_endpoint"]
+__all__ = [
+    "Call",
+    "Endpoint",
+    "EndpointTable",
+    "Handler",
+    "authenticate",
+    "respond",
+    "starlette_endpoint",
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,7 +66,7 @@ class Endpoint:
         name: The route's name (unique within the table).
         handler: What answers it.
         summary: One line for the OpenAPI description.
-        path_params: Model of the path parameters.
+        params: Model of the path parameters.
         query: Model of the query parameters.
         body: Model of the JSON body.
         response: Model of its JSON answer (for the documentation: handlers build
@@ -78,7 +86,7 @@ class Endpoint:
     name: str
     handler: Handler
     summary: str = ""
-    path_params: type[BaseModel] | None = None
+    params: type[BaseModel] | None = None
     query: type[BaseModel] | None = None
     body: type[BaseModel] | None = None
     response: type[BaseModel] | None = None
@@ -88,6 +96,35 @@ class Endpoint:
     responses: Mapping[int, tuple[str, type[BaseModel]]] = field(default_factory=dict)
     public: bool = False
     query_credentials: bool = False
+
+
+class EndpointTable(list[Endpoint]):
+    """A protocol's endpoints, declared beside their handlers:
+
+    ```python
+    table = EndpointTable()
+
+    @table.route("GET", "/runs/{run_id}", params=RunPath, response=RunInfo)
+    async def run(call: Call) -> Response:
+        \"\"\"A run's status.\"\"\"
+    ```
+
+    The endpoint's `name` defaults to the handler's and its `summary` to the
+    first line of the handler's docstring.
+    """
+
+    def route(self, method: str, path: str, **fields: Any) -> Callable[[Handler], Handler]:
+        """A decorator adding its handler as the endpoint `method path`, with the
+        other [Endpoint][langgraph_sse.http.endpoint.Endpoint] fields from `fields`."""
+
+        def add(handler: Handler) -> Handler:
+            summary = (handler.__doc__ or "").strip().split("\n")[0].rstrip(".")
+            fields.setdefault("name", handler.__name__)
+            fields.setdefault("summary", summary)
+            self.append(Endpoint(method=method, path=path, handler=handler, **fields))
+            return handler
+
+        return add
 
 
 async def authenticate(
@@ -127,8 +164,8 @@ def starlette_endpoint(
         try:
             principal = await authenticate(endpoint, service, request)
             path = query = body = None
-            if endpoint.path_params is not None:
-                path = read_path(request.path_params, endpoint.path_params)
+            if endpoint.params is not None:
+                path = read_path(request.path_params, endpoint.params)
             if endpoint.query is not None:
                 query = read_query(request.query_params, endpoint.query)
             if endpoint.body is not None:

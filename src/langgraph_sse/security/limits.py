@@ -68,7 +68,7 @@ class Limits:
         if forbidden:
             raise ValueError(f"Clients may never set {sorted(forbidden)}")
 
-    def check_message(self, message: str, loc: Sequence[str | int] = ("message",)) -> None:
+    def check_message(self, message: str, loc: tuple[str | int, ...] = ("message",)) -> None:
         """Refuse a user message over `max_message_chars`.
 
         Raises:

@@ -9,8 +9,8 @@ Each stage runs under `valgrind --tool=callgrind`; counting is zeroed after a
 warm-up and dumped after the measured runs (`callgrind_control -z` / `-d`):
 
 - `floor`: `graph.astream(..., stream_mode="messages")`;
-- `events`: [stream_events][langgraph_sse.stream.stream_events] (typed events);
-- `pipeline`: a [Run][langgraph_sse.run.Run]: events encoded to frames, logged,
+- `events`: [stream_events][langgraph_sse.core.translate.stream_events] (typed events);
+- `pipeline`: a [Run][langgraph_sse.core.run.Run]: events encoded to frames, logged,
   read back in coalesced chunks;
 - `server`: the same over HTTP: uvicorn serving `make_asgi_app`, a client in this
   process reading the stream (httpx);
@@ -63,7 +63,7 @@ async def _in_process(stage: str, tokens: int, runs: int) -> None:
     from benchmarks.graph import build_graph
 
     from langgraph_sse import encode_event, stream_events
-    from langgraph_sse.run import Run
+    from langgraph_sse.core.run import Run
 
     graph = build_graph()
     graph_input = body("messages", tokens)["input"]

@@ -5,6 +5,9 @@ Try:  curl -N -X POST http://127.0.0.1:8000/agent/stream -H 'Content-Type: appli
         -d '{"message": "Hello"}'
 """
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
 from starlette.applications import Starlette
 from starlette.routing import Mount
 
@@ -12,4 +15,14 @@ from examples._graph import chat_graph, durable
 from langgraph_sse import make_routes
 
 graph = chat_graph()
-app = Starlette(routes=[Mount("/agent", routes=make_routes(graph))], lifespan=durable(graph))
+routes = make_routes(graph)
+
+
+@asynccontextmanager
+async def lifespan(app: Starlette) -> AsyncIterator[None]:
+    # Threads in SQLite while the app runs; on shutdown, open streams end first.
+    async with durable(graph)(app), routes.lifespan(app):
+        yield
+
+
+app = Starlette(routes=[Mount("/agent", routes=routes)], lifespan=lifespan)

@@ -1,14 +1,6 @@
-"""Robustness: what a hostile or careless client, or a crowd of them, can do to a server.
-
-1. Schemathesis generates requests from the FastAPI app's OpenAPI schema (valid
-   and invalid ones), with and without the API key: no 5xx, and every response
-   matches the schema.
-2. Hypothesis throws random JSON bodies, query strings and headers at the
-   endpoints of all three adapters: never a 5xx, a 200 stream always ends with
-   `done`, and every 4xx is JSON with a `detail`.
-3. A disconnect storm against a real uvicorn server in a subprocess: 500
-   streams open at once and are dropped after their first event; every run and
-   every node must stop, and the server must stay healthy.
+"""Hypothesis throws random JSON bodies, query strings and headers at the
+endpoints of all three adapters: never a 5xx, a 200 stream always ends with
+`done`, and every 4xx is JSON with a `detail`.
 
 Run with `pytest -s` to see the figures each test prints.
 """
@@ -16,42 +8,25 @@ Run with `pytest -s` to see the figures each test prints.
 from __future__ import annotations
 
 import asyncio
-import contextlib
-import itertools
 import json
-import os
-import socket
-import subprocess
-import sys
 import time
 from collections import Counter
-from collections.abc import Awaitable, Callable, Iterator
-from pathlib import Path
-from typing import Any, get_args
+from collections.abc import Awaitable, Callable
+from typing import Any, Literal, get_args
 from urllib.parse import unquote
 
 import httpx
 import pytest
-import schemathesis
-from fastapi import FastAPI
-from httpx_sse import EventSource, ServerSentEvent, aconnect_sse
+from httpx_sse import EventSource, ServerSentEvent
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from langchain_core.language_models.fake_chat_models import GenericFakeChatModel
-from langchain_core.messages import AIMessage
-from schemathesis import GenerationMode
-from schemathesis.checks import not_a_server_error, response_schema_conformance
-from schemathesis.core.failures import FailureGroup
 
-from langgraph_sse import api_key_auth, make_router
-from langgraph_sse.events import RunStatus
-from langgraph_sse.stream import STREAM_MODES
+from langgraph_sse import STREAM_MODES
 from tests.apps import ADAPTERS, mount
-from tests.graphs import agent_graph
+from tests.protocols.native.hostile import AUTH, KEY, USER_INPUT, talkative_graph
 
-ROOT = Path(__file__).resolve().parent.parent
-KEY = {"X-API-Key": "key-a"}
-AUTH = api_key_auth({"key-a": "alice"})
+DoneStatus = Literal["success", "interrupted", "error", "cancelled"]
+"""The statuses a `done` event may carry."""
 
 
 # Known and documented: LangGraph saves an input checkpoint before it finds it
@@ -62,212 +37,6 @@ REFUSED_INPUT_RECORDED = (
     "checkpoint stays (documented)."
 )
 
-
-def talkative_graph() -> Any:
-    """START -> agent -> END with a fake model that never runs out of replies.
-
-    (GenericFakeChatModel raises once its iterator is exhausted; a fuzzer calls it
-    hundreds of times.)
-    """
-    model = GenericFakeChatModel(
-        messages=itertools.cycle([AIMessage(content="hello there"), "second reply"])
-    )
-    return agent_graph(model)
-
-
-USER_INPUT = {"messages": [{"role": "user", "content": "hi"}]}
-
-
-# -- 1. schemathesis against the OpenAPI schema --------------------------------
-
-OPERATIONS = (
-    "POST /stream",
-    "GET /stream",
-    "POST /invoke",
-    "GET /threads/{thread_id}/state",
-    "GET /threads/{thread_id}/history",
-    "POST /runs",
-    "GET /runs/{run_id}",
-    "GET /runs/{run_id}/stream",
-    "POST /runs/{run_id}/cancel",
-    "GET /healthz",
-)
-SCHEMATHESIS_EXAMPLES = 25  # generated cases per operation, on top of the seeds below
-
-
-class ApiSchema:
-    """The FastAPI app's schema as schemathesis loaded it, and what the seeds need:
-    thread `seeded` and a finished run (both alice's)."""
-
-    def __init__(self, schema: Any, run_id: str) -> None:
-        self.schema = schema
-        self.run_id = run_id
-
-
-@pytest.fixture(scope="module")
-def api() -> ApiSchema:
-    app = FastAPI()
-    app.include_router(make_router(talkative_graph(), auth=AUTH))
-    schema = schemathesis.openapi.from_asgi("/openapi.json", app)
-    invoke = schema["/invoke"]["POST"].Case(body={"message": "hi", "thread_id": "seeded"})
-    assert invoke.call(headers=KEY).status_code == 200
-    started = schema["/runs"]["POST"].Case(body={"message": "hi"}).call(headers=KEY)
-    assert started.status_code == 202, started.text
-    run_id = started.json()["run_id"]
-    status = schema["/runs/{run_id}"]["GET"].Case(path_parameters={"run_id": run_id})
-    deadline = time.monotonic() + 10
-    while status.call(headers=KEY).json()["status"] in ("pending", "running"):
-        assert time.monotonic() < deadline, "the seed run did not finish"
-        time.sleep(0.01)
-    return ApiSchema(schema, run_id)
-
-
-def seed_cases(api: ApiSchema, operation: Any) -> list[Any]:
-    """Hand-written valid requests: the schema cannot say "exactly one of input,
-    message or command", so generated bodies are mostly (rightly) refused with 422;
-    these make sure each operation's success response is validated too."""
-    run = {"run_id": api.run_id}
-    seeds: dict[str, list[dict[str, Any]]] = {
-        "POST /stream": [
-            {"body": {"message": "hi"}},
-            {"body": {"message": "hi", "thread_id": "seeded", "stream_mode": list(STREAM_MODES)}},
-        ],
-        "GET /stream": [
-            {"query": {"message": "hi"}},
-            {"query": {"input": json.dumps(USER_INPUT), "stream_mode": "values,updates"}},
-        ],
-        "POST /invoke": [
-            {"body": {"message": "hi"}},
-            {"body": {"input": USER_INPUT, "thread_id": "seeded"}},
-        ],
-        "GET /threads/{thread_id}/state": [
-            {"path_parameters": {"thread_id": "seeded"}},
-            {"path_parameters": {"thread_id": "nobody-made-this"}},
-        ],
-        "GET /threads/{thread_id}/history": [
-            {"path_parameters": {"thread_id": "seeded"}},
-            {"path_parameters": {"thread_id": "seeded"}, "query": {"limit": 1}},
-        ],
-        "POST /runs": [
-            {"body": {"message": "hi"}},
-            {"body": {"input": USER_INPUT, "stream_mode": "values"}},
-        ],
-        "GET /runs/{run_id}": [
-            {"path_parameters": run},
-            {"path_parameters": {"run_id": "no-such-run"}},
-        ],
-        "GET /runs/{run_id}/stream": [
-            {"path_parameters": run},
-            {"path_parameters": run, "query": {"last_event_id": "1"}},
-            {"path_parameters": {"run_id": "no-such-run"}},
-        ],
-        "POST /runs/{run_id}/cancel": [
-            {"path_parameters": run},
-            {"path_parameters": {"run_id": "no-such-run"}},
-        ],
-        "GET /healthz": [{}],
-    }
-    return [operation.Case(**kwargs) for kwargs in seeds[operation.label]]
-
-
-RUN_INPUTS = ("input", "message", "command")
-
-
-def with_one_input(case: Any) -> st.SearchStrategy[Any]:
-    """The case with just one of `input`, `message` and `command` (when it has several).
-
-    A request must carry exactly one of them, which the schema cannot say (it is a
-    model validator): left alone, nearly every generated run request is (rightly)
-    refused with 422 and the graph never runs.
-    """
-    fields = case.body if isinstance(case.body, dict) else case.query
-    if not isinstance(fields, dict):
-        return st.just(case)
-    present = [name for name in RUN_INPUTS if fields.get(name) is not None]
-    if len(present) < 2:
-        return st.just(case)
-
-    def keep(name: str) -> Any:
-        kept = {k: v for k, v in fields.items() if k == name or k not in RUN_INPUTS}
-        parts = {"path_parameters": case.path_parameters, "query": case.query, "body": case.body}
-        parts["body" if fields is case.body else "query"] = kept
-        return case.operation.Case(**parts, media_type=case.media_type)
-
-    return st.sampled_from(present).map(keep)
-
-
-def test_schemathesis_sees_every_operation(api: ApiSchema) -> None:
-    labels = {result.ok().label for result in api.schema.get_all_operations()}
-    assert labels == set(OPERATIONS)
-
-
-@pytest.mark.parametrize("label", OPERATIONS)
-def test_schemathesis_no_5xx_and_responses_match_the_schema(api: ApiSchema, label: str) -> None:
-    method, path = label.split(" ", 1)
-    operation = api.schema[path][method]
-    statuses: Counter[int] = Counter()
-    failures: list[str] = []
-    cases = 0
-
-    def exercise(case: Any) -> None:
-        nonlocal cases
-        cases += 1
-        for headers in (KEY, {}):
-            try:
-                response = case.call(headers=headers)
-            except Exception as exc:  # the app raised: a real server answers 500
-                statuses[500] += 1
-                failures.append(
-                    f"the app raised {type(exc).__name__}: {exc}\n"
-                    f"  {case.as_curl_command(headers=headers)}"
-                )
-                continue
-            statuses[response.status_code] += 1
-            try:
-                case.validate_response(
-                    response, checks=[not_a_server_error, response_schema_conformance]
-                )
-            except FailureGroup as group:
-                titles = ", ".join(sorted({f.title for f in group.exceptions}))
-                failures.append(
-                    f"{response.status_code} {titles}\n  {case.as_curl_command(headers=headers)}"
-                    f"\n  -> {response.text[:300]!r}"
-                )
-            if not headers and path != "/healthz" and response.status_code < 300:
-                failures.append(
-                    f"{response.status_code} without an API key\n  {case.as_curl_command()}"
-                )
-
-    for case in seed_cases(api, operation):
-        exercise(case)
-
-    positive = operation.as_strategy(GenerationMode.POSITIVE)
-    negative = operation.as_strategy(GenerationMode.NEGATIVE)
-
-    # Derandomized: the same cases every run, so a failure here is reproducible.
-    @settings(
-        max_examples=SCHEMATHESIS_EXAMPLES,
-        deadline=None,
-        derandomize=True,
-        database=None,
-        report_multiple_bugs=False,
-        suppress_health_check=list(HealthCheck),
-    )
-    @given(case=st.one_of(positive, negative, positive.flatmap(with_one_input)))
-    def fuzz(case: Any) -> None:
-        exercise(case)
-
-    fuzz()
-    server_errors = sum(n for status, n in statuses.items() if status >= 500)
-    print(
-        f"\nschemathesis {label}: {cases} cases, {statuses.total()} requests "
-        f"(each with and without the key), 5xx: {server_errors}, failures: {len(failures)}, "
-        f"statuses: {dict(sorted(statuses.items()))}"
-    )
-    assert not failures, f"{len(failures)} failures, first ones:\n" + "\n".join(failures[:5])
-
-
-# -- 2. hypothesis fuzz through the three adapters -----------------------------
 
 FUZZ_EXAMPLES = 100
 REQUEST_TIMEOUT = 20.0  # a request that takes longer is a hang
@@ -442,7 +211,7 @@ async def check_response(
         if not replay:
             assert events[0].event == "metadata", events[0]
         assert events[-1].event == "done", f"the stream ended with {events[-1]}"
-        assert json.loads(events[-1].data)["status"] in get_args(RunStatus)
+        assert json.loads(events[-1].data)["status"] in get_args(DoneStatus)
         stats["streams ending with done"] += 1
         return events
     elif 200 <= status < 300 and status != 204:
@@ -784,172 +553,3 @@ async def test_joining_the_run_of_an_invoke(adapter: str) -> None:
         assert events[-1].event == "done", joined.text
     else:
         assert joined.status_code == 404, joined.text
-
-
-# -- 3. disconnect storm against uvicorn in a subprocess -----------------------
-
-STORM_CLIENTS = 500
-DRAIN_TIMEOUT = 30.0
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def rss_mib(pid: int) -> float:
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1]) / 1024
-    raise AssertionError(f"no VmRSS for {pid}")
-
-
-class StormServer:
-    def __init__(self, process: subprocess.Popen[bytes], base_url: str, log: Path) -> None:
-        self.process = process
-        self.base_url = base_url
-        self.log = log
-
-
-@pytest.fixture
-def storm_server(tmp_path: Path) -> Iterator[StormServer]:
-    """`tests/storm_app.py` served by uvicorn in a subprocess on 127.0.0.1; always stopped."""
-    log = tmp_path / "uvicorn.log"
-    port = free_port()
-    with log.open("wb") as out:
-        process = subprocess.Popen(
-            [
-                *(sys.executable, "-m", "uvicorn", "tests.storm_app:app"),
-                *("--host", "127.0.0.1", "--port", str(port), "--log-level", "warning"),
-            ],
-            cwd=ROOT,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-            env={**os.environ, "PYTHONPATH": str(ROOT)},
-        )
-    try:
-        base_url = f"http://127.0.0.1:{port}"
-        deadline = time.monotonic() + 20
-        while True:
-            assert process.poll() is None, f"uvicorn exited: {log.read_text()}"
-            try:
-                if httpx.get(f"{base_url}/healthz", timeout=1).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            assert time.monotonic() < deadline, f"uvicorn did not start: {log.read_text()}"
-            time.sleep(0.05)
-        yield StormServer(process, base_url, log)
-    finally:
-        process.terminate()
-        try:
-            process.wait(10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(10)
-
-
-async def first_custom_event(client: httpx.AsyncClient) -> None:
-    async with aconnect_sse(client, "POST", "/stream", json={"message": "go"}) as source:
-        assert source.response.status_code == 200
-        async for sse in source.aiter_sse():
-            if sse.event == "custom":
-                return
-    raise AssertionError("the stream ended before its first custom event")
-
-
-async def test_disconnect_storm_leaves_nothing_running(storm_server: StormServer) -> None:
-    pid = storm_server.process.pid
-    async with httpx.AsyncClient(base_url=storm_server.base_url, timeout=10) as probe:
-        await first_custom_event(probe)  # warm-up: one stream, dropped
-        idle = await wait_idle(probe, DRAIN_TIMEOUT)
-        assert idle["active_runs"] == 0 and idle["running_nodes"] == 0, idle
-        await asyncio.sleep(0.2)  # let the warm-up response's own task end too
-        idle = (await probe.get("/debug")).json()
-        # What may be left once the storm has passed: the server's own tasks, the
-        # /debug request's, and one in passing.
-        max_tasks = idle["tasks"] + 1
-        rss_before = rss_mib(pid)
-
-        got_first = 0
-        all_in = asyncio.Event()
-        drop = asyncio.Event()
-
-        async def stream_then_drop(client: httpx.AsyncClient) -> None:
-            nonlocal got_first
-            async with aconnect_sse(client, "POST", "/stream", json={"message": "go"}) as source:
-                # Keep a reference: an abandoned iterator, once collected, closes the
-                # connection on its own, before everyone is in.
-                events = source.aiter_sse()
-                async for sse in events:
-                    if sse.event == "custom":
-                        got_first += 1
-                        if got_first == STORM_CLIENTS:
-                            all_in.set()
-                        break
-                await drop.wait()  # hold the connection open until everyone is in
-                await events.aclose()
-            # Leaving the block closed the response mid-stream: the client is gone.
-
-        storm = httpx.AsyncClient(
-            base_url=storm_server.base_url,
-            timeout=30,
-            limits=httpx.Limits(max_connections=STORM_CLIENTS, max_keepalive_connections=0),
-        )
-        started = time.monotonic()
-        tasks = [asyncio.create_task(stream_then_drop(storm)) for _ in range(STORM_CLIENTS)]
-        with contextlib.suppress(TimeoutError):  # the assertions below say who is missing
-            await asyncio.wait_for(all_in.wait(), timeout=30)
-        opened_in = time.monotonic() - started
-        peak = await probe.get("/debug")
-        rss_peak = rss_mib(pid)
-        drop.set()
-        results = await asyncio.gather(*tasks, return_exceptions=True)
-        await storm.aclose()
-        dropped_at = time.monotonic()
-
-        after = await wait_idle(probe, DRAIN_TIMEOUT, max_tasks)
-        drained_in = time.monotonic() - dropped_at
-        health = await probe.get("/healthz")
-        rss_after = rss_mib(pid)
-
-    errors = [r for r in results if isinstance(r, BaseException)]
-    print(
-        f"\nstorm: {STORM_CLIENTS} clients, {got_first} got a first event in {opened_in:.2f} s; "
-        f"at the peak {brief(peak.json())}; drained in {drained_in:.2f} s to {brief(after)}; "
-        f"RSS before {rss_before:.1f} MiB, peak {rss_peak:.1f} MiB, after {rss_after:.1f} MiB"
-    )
-    assert errors == [], f"{len(errors)} clients failed, e.g. {errors[0]!r}"
-    assert got_first == STORM_CLIENTS
-    assert peak.json()["active_runs"] == STORM_CLIENTS
-    assert after["active_runs"] == 0, f"runs left running: {after}"
-    assert after["running_nodes"] == 0, f"nodes left running: {after}"
-    assert after["run_tasks"] == 0, f"run tasks left behind: {after}"
-    assert after["tasks"] <= max_tasks, f"tasks left behind: {idle} -> {after}"
-    # The warm-up run and every storm run ended because its client left.
-    assert after["outcomes"] == {"cancelled": STORM_CLIENTS + 1}, after["outcomes"]
-    assert health.status_code == 200 and health.json() == {"status": "ok"}
-    assert storm_server.process.poll() is None, "the server died"
-    log = storm_server.log.read_text()
-    assert "Traceback" not in log and "ERROR" not in log, log[-3000:]
-
-
-def brief(state: dict[str, Any]) -> dict[str, Any]:
-    return {k: v for k, v in state.items() if k != "task_kinds"}
-
-
-async def wait_idle(
-    client: httpx.AsyncClient, timeout: float, max_tasks: int | None = None
-) -> dict[str, Any]:
-    """`/debug` once no run or node runs any more (and at most `max_tasks` asyncio
-    tasks are left, when given), or when `timeout` is up."""
-    deadline = time.monotonic() + timeout
-    while True:
-        state: dict[str, Any] = (await client.get("/debug")).json()
-        idle = state["active_runs"] == 0 and state["running_nodes"] == 0
-        if max_tasks is not None:
-            idle = idle and state["tasks"] <= max_tasks
-        if idle or time.monotonic() > deadline:
-            return state
-        await asyncio.sleep(0.05)

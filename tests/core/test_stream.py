@@ -24,11 +24,11 @@ from langgraph_sse import (
     ToolCallChunkEvent,
     UpdatesEvent,
     ValuesEvent,
+    dumps,
     event_adapter,
     normalize_stream_mode,
     stream_events,
 )
-from langgraph_sse.serialize import dumps
 from tests import graphs
 
 HI = {"messages": [{"role": "user", "content": "hi"}]}

@@ -1,18 +1,23 @@
-"""Shared fixtures: HTTP clients over ASGI and over a real uvicorn server."""
+"""Shared fixtures: HTTP clients over ASGI, apps on a real uvicorn server in this
+process (`serve`) and in a subprocess (`spawn`)."""
 
 from __future__ import annotations
 
 import asyncio
+import itertools
 import json
 import signal
 from collections.abc import AsyncIterator, Awaitable, Callable
-from typing import Any
+from pathlib import Path
+from typing import Any, Protocol
 
 import httpx
 import pytest
 import uvicorn
 from httpx_sse import ServerSentEvent, aconnect_sse
 from starlette.types import ASGIApp
+
+from tests.servers import Server, launch, stop_servers, wait_healthy
 
 
 def asgi_client(app: ASGIApp) -> httpx.AsyncClient:
@@ -87,3 +92,46 @@ async def serve() -> AsyncIterator[Serve]:
         await asyncio.wait_for(task, 10)
     for sig, handler in handlers.items():
         signal.signal(sig, handler)
+
+
+class Spawn(Protocol):
+    async def __call__(
+        self,
+        app: str,
+        *,
+        env: dict[str, str] | None = None,
+        health: str = "/healthz",
+        timeout: float = 30.0,
+    ) -> Server: ...
+
+
+@pytest.fixture
+async def spawn(tmp_path: Path) -> AsyncIterator[Spawn]:
+    """Serve apps with uvicorn in subprocesses on 127.0.0.1 (a free port each).
+
+    `await spawn("tests.crash_app:app", env={...}, health="/healthz")` starts one,
+    waits until `GET <health>` answers 200 (failing with its log if it exits or
+    does not within `timeout` seconds) and gives a `Server`: `.url`, `.process`,
+    `.log` (its stdout and stderr). Every server is stopped at the end: SIGTERM,
+    then SIGKILL after 10 s.
+    """
+    servers: list[Server] = []
+    numbers = itertools.count()
+
+    async def start(
+        app: str,
+        *,
+        env: dict[str, str] | None = None,
+        health: str = "/healthz",
+        timeout: float = 30.0,
+    ) -> Server:
+        log = tmp_path / f"uvicorn-{next(numbers)}-{app.split(':')[0]}.log"
+        server = launch(app, log, env)
+        servers.append(server)  # stopped at the end even if it never gets healthy
+        await wait_healthy(server, health, timeout)
+        return server
+
+    try:
+        yield start
+    finally:
+        stop_servers(servers)

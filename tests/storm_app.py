@@ -1,4 +1,4 @@
-"""An app for the disconnect storm in tests/test_robustness.py, run by uvicorn in a subprocess.
+"""An app for tests/system/test_disconnect_storm.py, run by uvicorn in a subprocess.
 
 It serves an endless graph (one node writing a custom event every 10 ms until it
 is cancelled) and a `GET /debug` route telling what is still running inside the

@@ -1,4 +1,4 @@
-"""The HTTP endpoints, through each adapter, over httpx's ASGI transport with httpx-sse."""
+"""The native protocol's endpoints, through each adapter, over httpx's ASGI transport with httpx-sse."""
 
 from __future__ import annotations
 
@@ -90,18 +90,6 @@ async def test_get_stream_with_json_input(adapter: str) -> None:
         payload = json.dumps({"messages": [{"role": "user", "content": "hi"}]})
         events = await read_events(client, "GET", "/stream", params={"input": payload})
     assert text(events) == "json input ok"
-
-
-async def test_stream_response_headers(adapter: str) -> None:
-    app = mount(adapter, graphs.chat_graph("h"))
-    async with asgi_client(app) as client:
-        response = await client.post("/stream", json={"message": "hi", "thread_id": "t-h"})
-    assert response.status_code == 200
-    assert response.headers["content-type"].startswith("text/event-stream")
-    assert response.headers["cache-control"] == "no-cache"
-    assert response.headers["x-accel-buffering"] == "no"
-    assert response.headers["x-thread-id"] == "t-h"
-    assert "content-encoding" not in response.headers
 
 
 async def test_thread_id_is_made_when_absent_and_state_follows(adapter: str) -> None:

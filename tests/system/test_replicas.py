@@ -6,99 +6,34 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
-import socket
-import subprocess
-import sys
 import time
 import uuid
-from collections.abc import AsyncIterator
-from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 from httpx_sse import aconnect_sse
 
-from tests.conftest import read_events
+from tests.conftest import Spawn, read_events
+from tests.servers import POSTGRES, REDIS, needs_postgres, needs_redis
 
-POSTGRES = os.environ.get(
-    "LANGGRAPH_SSE_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432/postgres"
-)
-REDIS = os.environ.get("LANGGRAPH_SSE_TEST_REDIS", "redis://127.0.0.1:6379/0")
 REPLY_WORDS = [f"w{i}" for i in range(60)]  # what tests.replica_app answers
 
-
-def _reachable(port: int) -> bool:
-    with socket.socket() as sock:
-        sock.settimeout(0.5)
-        return sock.connect_ex(("127.0.0.1", port)) == 0
-
-
-pytestmark = [
-    pytest.mark.skipif(not _reachable(5432), reason="PostgreSQL is not running on 127.0.0.1:5432"),
-    pytest.mark.skipif(not _reachable(6379), reason="Redis is not running on 127.0.0.1:6379"),
-]
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
+pytestmark = [needs_postgres, needs_redis]
 
 
 @pytest.fixture
-async def replicas() -> AsyncIterator[tuple[str, str]]:
+async def replicas(spawn: Spawn) -> tuple[str, str]:
     """Replicas A and B of tests.replica_app, sharing one database and one Redis."""
     env = {
-        **os.environ,
         "REPLICA_POSTGRES": POSTGRES,
         "REPLICA_REDIS": REDIS,
         "REPLICA_PREFIX": f"lgsse-test-{uuid.uuid4().hex[:8]}:",
     }
-    processes, bases = [], []
-    for _ in range(2):
-        port = _free_port()
-        processes.append(
-            subprocess.Popen(
-                [
-                    sys.executable,
-                    "-m",
-                    "uvicorn",
-                    "tests.replica_app:app",
-                    "--port",
-                    str(port),
-                    "--log-level",
-                    "warning",
-                ],
-                env=env,
-                cwd=Path(__file__).parent.parent,
-            )
-        )
-        bases.append(f"http://127.0.0.1:{port}")
-    try:
-        async with httpx.AsyncClient() as client:
-            for base, process in zip(bases, processes, strict=True):
-                deadline = time.monotonic() + 30
-                while True:
-                    try:
-                        if (await client.get(f"{base}/healthz")).status_code == 200:
-                            break
-                    except httpx.TransportError:
-                        pass
-                    assert process.poll() is None and time.monotonic() < deadline, (
-                        "a replica did not start"
-                    )
-                    await asyncio.sleep(0.1)
-        yield bases[0], bases[1]
-    finally:
-        for process in processes:
-            process.terminate()
-        for process in processes:
-            try:
-                process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                process.kill()
+    a, b = await asyncio.gather(
+        spawn("tests.replica_app:app", env=env), spawn("tests.replica_app:app", env=env)
+    )
+    return a.url, b.url
 
 
 def words(events: list[dict[str, Any]]) -> list[str]:

@@ -1,4 +1,4 @@
-"""Auth on every endpoint, thread ownership, limits, time limits, stream caps, logs, CORS."""
+"""Auth on every endpoint, thread ownership, limits, time limits, stream caps, logs."""
 
 from __future__ import annotations
 
@@ -14,11 +14,7 @@ import jwt
 import pytest
 from httpx_sse import aconnect_sse
 from langgraph.checkpoint.memory import InMemorySaver
-from starlette.applications import Starlette
-from starlette.middleware import Middleware
-from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import Request
-from starlette.routing import Mount
 
 from langgraph_sse import (
     AuthError,
@@ -27,11 +23,10 @@ from langgraph_sse import (
     api_key_auth,
     bearer_auth,
     jwt_verifier,
-    make_routes,
 )
 from tests import graphs
 from tests.apps import ADAPTERS, mount
-from tests.conftest import Serve, asgi_client, read_events, text, types
+from tests.conftest import Serve, asgi_client, read_events, types
 
 KEYS = {"key-alice": "alice", "key-bob": "bob"}
 ALICE = {"X-API-Key": "key-alice"}
@@ -459,72 +454,3 @@ async def test_one_log_line_per_run_without_secrets_or_contents(
     assert "run_id=" in line and "outcome=success" in line
     for secret in ("key-alice", "my private question", "the secret answer"):
         assert secret not in line
-
-
-def cors_app() -> Starlette:
-    return Starlette(
-        routes=[
-            Mount(
-                "/agent", routes=make_routes(graphs.chat_graph(*replies()), auth=api_key_auth(KEYS))
-            )
-        ],
-        middleware=[
-            Middleware(
-                CORSMiddleware,
-                allow_origins=["https://app.example.com"],
-                allow_methods=["GET", "POST"],
-                allow_headers=["Content-Type", "X-API-Key", "Authorization", "Last-Event-ID"],
-                expose_headers=["X-Run-Id", "X-Thread-Id"],
-            )
-        ],
-    )
-
-
-async def test_cors_with_starlette_middleware() -> None:
-    async with asgi_client(cors_app()) as client:
-        preflight = await client.options(
-            "/agent/stream",
-            headers={
-                "Origin": "https://app.example.com",
-                "Access-Control-Request-Method": "POST",
-                "Access-Control-Request-Headers": "content-type,x-api-key,last-event-id",
-            },
-        )
-        assert preflight.status_code == 200
-        assert preflight.headers["access-control-allow-origin"] == "https://app.example.com"
-        allowed = preflight.headers["access-control-allow-headers"].lower()
-        for header in ("x-api-key", "authorization", "last-event-id"):
-            assert header in allowed
-        refused = await client.options(
-            "/agent/stream",
-            headers={"Origin": "https://evil.example", "Access-Control-Request-Method": "POST"},
-        )
-        assert "access-control-allow-origin" not in refused.headers
-        stream = await client.post(
-            "/agent/stream",
-            json={"message": "hi"},
-            headers={**ALICE, "Origin": "https://app.example.com"},
-        )
-        assert stream.headers["access-control-allow-origin"] == "https://app.example.com"
-        assert "x-thread-id" in stream.headers["access-control-expose-headers"].lower()
-        assert text(
-            [json.loads(line[6:]) for line in stream.text.splitlines() if line.startswith("data: ")]
-        )
-
-
-async def test_heartbeat_comments_keep_a_quiet_stream_alive(serve: Serve) -> None:
-    probe = graphs.LoopProbe()
-    app = mount(
-        "asgi", graphs.slow_graph(probe, delay=1.0), stream_mode="custom", ping_interval=0.2
-    )
-    base = await serve(app)
-    async with (
-        httpx.AsyncClient(base_url=base) as client,
-        client.stream("POST", "/stream", json={"message": "go"}) as response,
-    ):
-        seen = b""
-        async for chunk in response.aiter_bytes():
-            seen += chunk
-            if seen.count(b": ping") >= 2:
-                break
-    assert b"event: metadata" in seen and seen.count(b": ping") >= 2

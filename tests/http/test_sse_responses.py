@@ -1,0 +1,41 @@
+"""What an SSE response looks like on the wire: its headers, and heartbeat comments."""
+
+from __future__ import annotations
+
+import httpx
+import pytest
+
+from tests import graphs
+from tests.apps import ADAPTERS, mount
+from tests.conftest import Serve, asgi_client
+
+
+@pytest.mark.parametrize("adapter", ADAPTERS)
+async def test_stream_response_headers(adapter: str) -> None:
+    app = mount(adapter, graphs.chat_graph("h"))
+    async with asgi_client(app) as client:
+        response = await client.post("/stream", json={"message": "hi", "thread_id": "t-h"})
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith("text/event-stream")
+    assert response.headers["cache-control"] == "no-cache"
+    assert response.headers["x-accel-buffering"] == "no"
+    assert response.headers["x-thread-id"] == "t-h"
+    assert "content-encoding" not in response.headers
+
+
+async def test_heartbeat_comments_keep_a_quiet_stream_alive(serve: Serve) -> None:
+    probe = graphs.LoopProbe()
+    app = mount(
+        "asgi", graphs.slow_graph(probe, delay=1.0), stream_mode="custom", ping_interval=0.2
+    )
+    base = await serve(app)
+    async with (
+        httpx.AsyncClient(base_url=base) as client,
+        client.stream("POST", "/stream", json={"message": "go"}) as response,
+    ):
+        seen = b""
+        async for chunk in response.aiter_bytes():
+            seen += chunk
+            if seen.count(b": ping") >= 2:
+                break
+    assert b"event: metadata" in seen and seen.count(b": ping") >= 2

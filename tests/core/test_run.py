@@ -89,6 +89,16 @@ async def test_cancel_stops_the_source() -> None:
     assert run.finished and closed.is_set()
 
 
+async def test_a_run_cancelled_before_its_task_ran_still_ends_with_done() -> None:
+    # Cancelling a task before its first step skips its coroutine entirely: the
+    # run would stay "running" with readers waiting forever.
+    run = Run(burst(3), encode_event, run_id="r")
+    run.cancel()
+    chunks = await asyncio.wait_for(collect(run, flush_interval=0.0), 1)
+    assert b"".join(chunks) == encode_event(DoneEvent(seq=0, status="cancelled"))
+    assert run.finished and run.status == "cancelled"
+
+
 async def test_the_end_of_a_run_is_not_held_back() -> None:
     # A burst that ends: its last frames go out as soon as the run finishes,
     # not when the (long) flush interval runs out.

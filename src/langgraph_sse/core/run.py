@@ -89,6 +89,10 @@ class Run:
         self._end_waiters: list[asyncio.Future[None]] = []  # woken by the end only
         self._finished = False
         self._cancel_reason = "cancelled"
+        # A task cancelled before its first step never enters its coroutine (no
+        # `except`, no `finally`): until then a cancel is only recorded.
+        self._pumping = False
+        self._cancel_early = False
         self._done_callbacks: list[Callable[[Run], object]] = []
         self._task: asyncio.Task[None] | None = loop.create_task(
             self._pump(events, encode, timeout, wait_for), name=f"langgraph-sse run {run_id}"
@@ -125,6 +129,9 @@ class Run:
         count = 0
         last: Event | None = None
         try:
+            self._pumping = True
+            if self._cancel_early:  # cancelled before this task ran at all
+                raise asyncio.CancelledError
             if wait_for is not None:
                 await wait_for
                 self._started = True
@@ -285,7 +292,10 @@ class Run:
         """
         if not self._finished and self._task is not None:
             self._cancel_reason = reason
-            self._task.cancel()
+            if self._pumping:
+                self._task.cancel()
+            else:
+                self._cancel_early = True
 
     async def wait(self) -> None:
         """Wait until the run's task has ended (normally, by error or cancelled)."""

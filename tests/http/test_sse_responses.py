@@ -39,3 +39,29 @@ async def test_heartbeat_comments_keep_a_quiet_stream_alive(serve: Serve) -> Non
             if seen.count(b": ping") >= 2:
                 break
     assert b"event: metadata" in seen and seen.count(b": ping") >= 2
+
+
+async def test_the_send_override_on_sse_starlettes_private_api_is_called(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # http/sse.py overrides EventSourceResponse._send_with_timeout (private, from
+    # sse-starlette 3.5, the pinned floor) to skip a cancel scope per write. If
+    # sse-starlette stops calling it, the override is dead: this test says so.
+    from sse_starlette import EventSourceResponse
+
+    from langgraph_sse.http import sse
+
+    assert "_send_with_timeout" in vars(EventSourceResponse)
+    sends: list[bytes] = []
+    original = sse._EventSourceResponse._send_with_timeout
+
+    async def counting(self: EventSourceResponse, send: object, message: dict) -> None:  # type: ignore[type-arg]
+        sends.append(message.get("body", b""))
+        await original(self, send, message)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(sse._EventSourceResponse, "_send_with_timeout", counting)
+    async with asgi_client(mount("asgi", graphs.chat_graph("one two"))) as client:
+        response = await client.post("/stream", json={"message": "hi"})
+    assert response.status_code == 200
+    assert b"".join(sends).startswith(b"event: metadata")
+    assert b"".join(sends).rstrip(b"\n").endswith(b'"status":"success"}')

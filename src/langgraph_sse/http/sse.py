@@ -7,6 +7,12 @@ blank line to end the frame. Lines end with `\\n`.
 The response is sse-starlette's `EventSourceResponse`,
 which sends keep-alive comments, watches for the client going away and for
 server shutdown. The body it is handed is already encoded bytes.
+
+Two places go beyond sse-starlette's documented use, which is why its version is
+pinned to `>=3.5,<4`: the response overrides `_send_with_timeout` (private, from
+3.5) to skip an anyio cancel scope per write when no `send_timeout` is set (a test
+fails if sse-starlette stops calling it), and `shutdown_event` (public, from 3.3)
+is given an object whose `set()` runs a callback, which is all sse-starlette calls.
 """
 
 from __future__ import annotations

@@ -59,7 +59,7 @@ from langgraph_sse.core.translate import (
     normalize_stream_mode,
     stream_events,
 )
-from langgraph_sse.http.endpoint import Call, Endpoint
+from langgraph_sse.http.endpoint import Call, Endpoint, EndpointTable
 from langgraph_sse.http.errors import ErrorResponse, HTTPError
 from langgraph_sse.http.responses import JSONResponse
 from langgraph_sse.http.sse import event_stream_response, format_frame
@@ -106,6 +106,7 @@ __all__ = [
     "Encoder",
     "EndStatus",
     "Endpoint",
+    "EndpointTable",
     "ErrorEvent",
     "ErrorResponse",
     "Event",

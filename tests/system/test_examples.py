@@ -27,6 +27,7 @@ EXAMPLES = (
     "production",
     "starlette_app",
     "asgi_app",
+    "text_protocol",
 )
 
 
@@ -319,3 +320,21 @@ async def test_asgi_app_serves_at_the_root() -> None:
     events = await stream(load("asgi_app").app, "/stream", HELLO)
     check_run(events)
     assert reply(events) == REPLIES[0]
+
+
+async def test_text_protocol_streams_the_answer_and_shares_the_service() -> None:
+    app = load("text_protocol").app
+    async with (
+        client(app) as http,
+        aconnect_sse(http, "POST", "/text/ask", json={"question": "Hi", "thread_id": "t"}) as src,
+    ):
+        assert src.response.status_code == 200, await src.response.aread()
+        frames = [sse async for sse in src.aiter_sse()]
+    assert frames[-1].data == "[DONE]"
+    answer = "".join(sse.data for sse in frames[:-1])
+    assert answer == REPLIES[0]
+    ids = [int(sse.id) for sse in frames]
+    assert ids == sorted(set(ids)) and ids[0] > 0  # no frame for `metadata` (seq 0)
+    async with client(app) as http:  # the native mount sees the same thread
+        state = (await http.get("/native/threads/t/state")).json()
+    assert [m["content"] for m in state["values"]["messages"]] == ["Hi", REPLIES[0]]

@@ -34,6 +34,21 @@ __all__ = ["RedisBroker", "RemoteRun"]
 
 logger = logging.getLogger("langgraph_sse")
 
+# Compare-and-act on a thread claim, atomically: only the run holding it may
+# renew or free it.
+_RENEW_IF_HELD = """
+if redis.call('get', KEYS[1]) == ARGV[1] then
+  return redis.call('pexpire', KEYS[1], ARGV[2])
+end
+return 0
+"""
+_DELETE_IF_HELD = """
+if redis.call('get', KEYS[1]) == ARGV[1] then
+  return redis.call('del', KEYS[1])
+end
+return 0
+"""
+
 
 class RemoteRun:
     """What a replica knows of a run kept in Redis (possibly running elsewhere)."""
@@ -136,9 +151,7 @@ class RedisBroker:
 
     async def release_thread(self, thread_id: str, run_id: str) -> None:
         """Free `thread_id` if `run_id` still holds it."""
-        key = self._thread_key(thread_id)
-        if (await self.redis.get(key)) == run_id.encode():
-            await self.redis.delete(key)
+        await self.redis.eval(_DELETE_IF_HELD, 1, self._thread_key(thread_id), run_id)
 
     async def wait_for_thread(self, thread_id: str, poll: float = 0.05) -> None:
         """Wait until no run holds `thread_id`."""
@@ -189,11 +202,19 @@ class RedisBroker:
                     break
                 now = asyncio.get_running_loop().time()
                 if run.thread_id is not None and now >= renew_at:
-                    await self.redis.pexpire(
-                        self._thread_key(run.thread_id), int(self.lease * 1000)
+                    await self.redis.eval(
+                        _RENEW_IF_HELD,
+                        1,
+                        self._thread_key(run.thread_id),
+                        run.run_id,
+                        int(self.lease * 1000),
                     )
                     renew_at = now + self.lease / 3
-                await run.wait_for_frames(position, self.batch_interval)
+                # Wake up to renew the claim even while the graph is quiet (a slow
+                # model or tool): a lapsed claim would let a second run in.
+                with contextlib.suppress(TimeoutError):
+                    async with asyncio.timeout(max(renew_at - now, self.batch_interval)):
+                        await run.wait_for_frames(position, self.batch_interval)
         finally:
             with contextlib.suppress(Exception):
                 await self._close(run, position, last_seq, retention)

@@ -6,11 +6,22 @@ import asyncio
 import uuid
 from collections.abc import AsyncIterator
 
+import httpx
 import pytest
 from langchain_core.messages import HumanMessage
 
-from langgraph_sse import GraphService, JSONFormat, RedisBroker, RunSpec, ThreadBusyError
+from langgraph_sse import (
+    GraphService,
+    JSONFormat,
+    RedisBroker,
+    RunSpec,
+    ThreadBusyError,
+    api_key_auth,
+    make_asgi_app,
+)
 from tests import graphs
+from tests.conftest import Serve
+from tests.protocols.native.test_attacks import SlowSaver
 from tests.servers import REDIS, needs_redis
 
 pytestmark = needs_redis
@@ -54,3 +65,34 @@ async def test_the_thread_claim_holds_while_a_node_is_quiet_longer_than_the_leas
     finally:
         await a.shutdown()
         await b.shutdown()
+
+
+async def test_a_new_thread_is_its_creators_on_every_replica(prefix: str, serve: Serve) -> None:
+    # Two replicas share one checkpointer (a slow one: the thread's first
+    # checkpoint comes late) and one Redis; Bob asks replica B for the thread
+    # Alice has just started on replica A.
+    saver = SlowSaver(0.3)
+    auth = api_key_auth({"key-alice": "alice", "key-bob": "bob"})
+    urls = []
+    for _ in range(2):
+        graph = graphs.agent_graph(graphs.fake_model("reply 0", "reply 1"), saver)
+        service = GraphService(graph, auth=auth, broker=RedisBroker(REDIS, prefix=prefix))
+        urls.append(await serve(make_asgi_app(service)))
+    alice, bob = {"X-API-Key": "key-alice"}, {"X-API-Key": "key-bob"}
+    async with httpx.AsyncClient(timeout=10) as client:
+        started = await client.post(
+            f"{urls[0]}/runs", json={"message": "alice's", "thread_id": "fresh"}, headers=alice
+        )
+        assert started.status_code == 202
+        for strategy in ("enqueue", "interrupt"):
+            body = {"message": "bob's", "thread_id": "fresh", "multitask_strategy": strategy}
+            refused = await client.post(f"{urls[1]}/runs", json=body, headers=bob)
+            assert refused.status_code == 404, strategy
+        run = f"{urls[0]}/runs/{started.json()['run_id']}"
+        for _ in range(200):
+            if (await client.get(run, headers=alice)).json()["status"] == "success":
+                break
+            await asyncio.sleep(0.02)
+        state = await client.get(f"{urls[1]}/threads/fresh/state", headers=alice)
+        assert [m["content"] for m in state.json()["values"]["messages"]] == ["alice's", "reply 0"]
+        assert (await client.get(f"{urls[1]}/threads/fresh/state", headers=bob)).status_code == 404

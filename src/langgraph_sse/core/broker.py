@@ -149,6 +149,16 @@ class RedisBroker:
         while await self.claim_thread(thread_id, run_id) is not None:
             await self.wait_for_thread(thread_id)
 
+    async def claim_owner(self, thread_id: str, owner: str, ttl: float = 86_400) -> str:
+        """Record `owner` as the owner of the new thread `thread_id` unless one is
+        recorded already; answer the owner recorded. The record lasts `ttl` seconds,
+        long past the thread's first checkpoint, which records the owner for good."""
+        key = f"{self.prefix}owner:{thread_id}"
+        if await self.redis.set(key, owner, nx=True, px=int(ttl * 1000)):
+            return owner
+        recorded = await self.redis.get(key)
+        return owner if recorded is None else recorded.decode()
+
     async def release_thread(self, thread_id: str, run_id: str) -> None:
         """Free `thread_id` if `run_id` still holds it."""
         await self.redis.eval(_DELETE_IF_HELD, 1, self._thread_key(thread_id), run_id)

@@ -116,7 +116,7 @@ class GraphService:
         self.limits = limits or Limits()
         self.cancel_timeout = cancel_timeout
         self.runs = RunManager(retention=run_retention)
-        self.threads = Threads(graph, self.config, ownership)
+        self.threads = Threads(graph, self.config, ownership, broker)
         """The graph's threads: state, history and updates, for their owners."""
         self.broker = broker
         self.streams = OpenStreams(self.limits.max_streams_per_principal)
@@ -220,7 +220,33 @@ class GraphService:
     async def _start(
         self, spec: RunSpec, principal: Principal | None, wire_format: WireFormat, encode: Encoder
     ) -> Run:
-        thread_id, config = await self._prepare(spec, principal)
+        thread_id = spec.thread_id or str(uuid.uuid4())
+        # A thread the client names is its owner's from here on (an id made here
+        # is new and unguessable); let it go if the run does not start.
+        release = None
+        if spec.thread_id is not None:
+            release = await self.threads.claim(thread_id, principal)
+        try:
+            run = await self._launch(spec, principal, wire_format, encode, thread_id)
+        except BaseException:
+            if release is not None:
+                release()
+            raise
+        if release is not None:
+            run.add_done_callback(lambda _: release())
+        return run
+
+    async def _launch(
+        self,
+        spec: RunSpec,
+        principal: Principal | None,
+        wire_format: WireFormat,
+        encode: Encoder,
+        thread_id: str,
+    ) -> Run:
+        config = self._config(spec, thread_id, principal)
+        if spec.command is not None:
+            await self.threads.check_resumable(thread_id, config)
         run_id = str(uuid.uuid4())
         exclusive = has_checkpointer(self.graph)
         turn: Awaitable[None] | None = None
@@ -266,21 +292,14 @@ class GraphService:
         run.add_done_callback(functools.partial(_log_run, log))
         return run
 
-    async def _prepare(
-        self, spec: RunSpec, principal: Principal | None
-    ) -> tuple[str, RunnableConfig]:
-        thread_id = spec.thread_id or str(uuid.uuid4())
+    def _config(self, spec: RunSpec, thread_id: str, principal: Principal | None) -> RunnableConfig:
         config = self.config
         if spec.config is not None:  # only keys the limits allow get this far
             config = _merge_config(config, dict(spec.config))
         config = thread_config(thread_id, config)
-        if spec.thread_id is not None:
-            await self.threads.check_owner(thread_id, principal)
         if principal is not None and self.ownership is not None:
             config = self.ownership.stamp(config, principal)
-        if spec.command is not None:
-            await self.threads.check_resumable(thread_id, config)
-        return thread_id, config
+        return config
 
     async def find(self, run_id: str, principal: Principal | None) -> AnyRun:
         """The run `run_id`, here or (with a broker) on any replica.

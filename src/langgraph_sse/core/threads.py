@@ -12,6 +12,8 @@ creation time and the pending interrupts.
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from langchain_core.runnables import RunnableConfig
@@ -22,6 +24,7 @@ from langgraph.types import StateSnapshot
 from langgraph_sse.core.errors import Conflict, NotFound
 
 if TYPE_CHECKING:
+    from langgraph_sse.core.broker import RedisBroker
     from langgraph_sse.security.auth import Principal
     from langgraph_sse.security.ownership import ThreadOwnership
 
@@ -35,6 +38,7 @@ class Threads:
         graph: The compiled graph; its checkpointer keeps the threads.
         config: The base config of every read (the thread id is set per call).
         ownership: Who may use a thread; None: everyone.
+        broker: With replicas, where a new thread's first claim is decided.
     """
 
     def __init__(
@@ -42,10 +46,13 @@ class Threads:
         graph: Pregel[Any, Any, Any, Any],
         config: RunnableConfig,
         ownership: ThreadOwnership | None,
+        broker: RedisBroker | None = None,
     ) -> None:
         self.graph = graph
         self.config = config
         self.ownership = ownership
+        self.broker = broker
+        self._claims: dict[str, list[Any]] = {}  # new thread id -> [owner id, runs holding it]
 
     def require_checkpointer(self) -> None:
         """Raises:
@@ -69,6 +76,61 @@ class Threads:
         exists, owner = await self.ownership.owner_of(self.graph.checkpointer, config)  # type: ignore[arg-type]
         if exists and not self.ownership.allows(principal, owner):
             raise _not_found(thread_id)
+
+    async def claim(self, thread_id: str, principal: Principal | None) -> Callable[[], None]:
+        """Take `thread_id` for a run of `principal`, from this moment on: a thread
+        with checkpoints is its recorded owner's; a new one is the first claimant's,
+        decided without a pause in this process and by Redis across replicas, so two
+        principals starting runs on one new id at once cannot both get it.
+
+        Returns:
+            What to call when the run ends (or fails to start): a new thread is
+            then known by its checkpoints.
+
+        Raises:
+            NotFound: the thread is, or is being created as, another principal's.
+        """
+        if principal is None or self.ownership is None or not has_checkpointer(self.graph):
+            return _nothing
+        ownership = self.ownership
+        if await self._recorded(thread_id, principal):
+            return _nothing
+        held = self._claims.get(thread_id)
+        if held is None:
+            held = self._claims[thread_id] = [principal.id, 0]
+        elif not ownership.allows(principal, held[0]):
+            raise _not_found(thread_id)
+        held[1] += 1
+        release = functools.partial(self._release, thread_id, held)
+        try:
+            # A run that claimed the thread may have written it and ended meanwhile.
+            await self._recorded(thread_id, principal)
+            if self.broker is not None:
+                owner = await self.broker.claim_owner(thread_id, principal.id)
+                if not ownership.allows(principal, owner):
+                    raise _not_found(thread_id)
+        except BaseException:
+            release()
+            raise
+        return release
+
+    async def _recorded(self, thread_id: str, principal: Principal) -> bool:
+        """Whether the thread has checkpoints (and so an owner for good).
+
+        Raises:
+            NotFound: they are another principal's.
+        """
+        assert self.ownership is not None
+        config = thread_config(thread_id, self.config)
+        exists, owner = await self.ownership.owner_of(self.graph.checkpointer, config)  # type: ignore[arg-type]
+        if exists and not self.ownership.allows(principal, owner):
+            raise _not_found(thread_id)
+        return exists
+
+    def _release(self, thread_id: str, held: list[Any]) -> None:
+        held[1] -= 1
+        if held[1] <= 0 and self._claims.get(thread_id) is held:
+            del self._claims[thread_id]
 
     async def check_resumable(self, thread_id: str, config: RunnableConfig) -> None:
         """Raises:
@@ -185,3 +247,7 @@ def checkpoint_id(config: RunnableConfig | None) -> str | None:
 
 def _not_found(thread_id: str) -> NotFound:
     return NotFound(f"Thread {thread_id!r} not found")
+
+
+def _nothing() -> None:
+    pass

@@ -1,0 +1,117 @@
+"""What another principal can try on a thread or run it does not own, over real uvicorn."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+import httpx
+import pytest
+from langgraph.checkpoint.memory import InMemorySaver
+
+from langgraph_sse import Limits, api_key_auth
+from tests import graphs
+from tests.apps import mount
+from tests.conftest import Serve
+
+KEYS = {"key-alice": "alice", "key-bob": "bob"}
+ALICE = {"X-API-Key": "key-alice"}
+BOB = {"X-API-Key": "key-bob"}
+
+
+class SlowSaver(InMemorySaver):
+    """Writes each checkpoint `delay` seconds late, as a busy database would: a
+    wide window between accepting a run on a new thread and its first checkpoint."""
+
+    def __init__(self, delay: float) -> None:
+        super().__init__()
+        self.delay = delay
+
+    async def aput(self, *args: Any, **kwargs: Any) -> Any:
+        await asyncio.sleep(self.delay)
+        return await super().aput(*args, **kwargs)
+
+
+def slow_app(**options: Any) -> Any:
+    graph = graphs.agent_graph(graphs.fake_model(*graphs_replies()), SlowSaver(0.3))
+    return mount("fastapi", graph, auth=api_key_auth(KEYS), **options)
+
+
+def graphs_replies() -> tuple[str, ...]:
+    return tuple(f"reply {i}" for i in range(10))
+
+
+async def finished(client: httpx.AsyncClient, run_id: str, headers: dict[str, str]) -> str:
+    for _ in range(200):
+        status = (await client.get(f"/runs/{run_id}", headers=headers)).json()["status"]
+        if status not in ("pending", "running"):
+            return str(status)
+        await asyncio.sleep(0.02)
+    raise AssertionError("the run did not finish")
+
+
+@pytest.mark.parametrize("strategy", ["enqueue", "interrupt", "reject"])
+async def test_a_new_thread_is_its_creators_from_the_moment_the_run_is_accepted(
+    serve: Serve, strategy: str
+) -> None:
+    base = await serve(slow_app())
+    async with httpx.AsyncClient(base_url=base, timeout=10) as client:
+        alice = await client.post(
+            "/runs", json={"message": "alice's secret", "thread_id": "fresh"}, headers=ALICE
+        )
+        assert alice.status_code == 202
+        # Bob comes before the thread's first checkpoint is written.
+        bob = {"message": "bob", "thread_id": "fresh", "multitask_strategy": strategy}
+        assert (await client.post("/runs", json=bob, headers=BOB)).status_code == 404
+        assert (await client.post("/stream", json=bob, headers=BOB)).status_code == 404
+        assert (await client.post("/invoke", json=bob, headers=BOB)).status_code == 404
+        assert await finished(client, alice.json()["run_id"], ALICE) == "success"
+        state = await client.get("/threads/fresh/state", headers=ALICE)
+        assert state.status_code == 200
+        assert [m["content"] for m in state.json()["values"]["messages"]] == [
+            "alice's secret",
+            "reply 0",
+        ]
+        assert (await client.get("/threads/fresh/state", headers=BOB)).status_code == 404
+
+
+async def test_two_principals_racing_for_one_new_thread_one_wins(serve: Serve) -> None:
+    base = await serve(slow_app())
+    async with httpx.AsyncClient(base_url=base, timeout=10) as client:
+        body = {"thread_id": "contested", "multitask_strategy": "enqueue"}
+        answers = await asyncio.gather(
+            client.post("/runs", json={**body, "message": "from alice"}, headers=ALICE),
+            client.post("/runs", json={**body, "message": "from bob"}, headers=BOB),
+        )
+        codes = sorted(a.status_code for a in answers)
+        assert codes == [202, 404]
+        winner, headers = ("alice", ALICE) if answers[0].status_code == 202 else ("bob", BOB)
+        loser = BOB if winner == "alice" else ALICE
+        run_id = next(a for a in answers if a.status_code == 202).json()["run_id"]
+        assert await finished(client, run_id, headers) == "success"
+        state = (await client.get("/threads/contested/state", headers=headers)).json()
+        assert state["values"]["messages"][0]["content"] == f"from {winner}"
+        assert (await client.get("/threads/contested/state", headers=loser)).status_code == 404
+
+
+async def test_a_config_key_cannot_point_the_owner_check_elsewhere(serve: Serve) -> None:
+    app = mount(
+        "asgi",
+        graphs.chat_graph(*graphs_replies()),
+        auth=api_key_auth(KEYS),
+        limits=Limits(configurable_keys=frozenset({"checkpoint_id"})),
+    )
+    base = await serve(app)
+    async with httpx.AsyncClient(base_url=base, timeout=10) as client:
+        mine = await client.post(
+            "/invoke", json={"message": "alice's", "thread_id": "mine"}, headers=ALICE
+        )
+        assert mine.status_code == 200
+        elsewhere = {"configurable": {"checkpoint_id": "1f000000-0000-0000-0000-000000000000"}}
+        for path in ("/stream", "/invoke", "/runs"):
+            sneaky = {"message": "bob's", "thread_id": "mine", "config": elsewhere}
+            assert (await client.post(path, json=sneaky, headers=BOB)).status_code == 404, path
+        assert (await client.get("/threads/mine/history", headers=BOB)).status_code == 404
+        state = await client.get("/threads/mine/state", headers=ALICE)
+        assert state.status_code == 200
+        assert [m["content"] for m in state.json()["values"]["messages"]] == ["alice's", "reply 0"]

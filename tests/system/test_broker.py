@@ -96,3 +96,22 @@ async def test_a_new_thread_is_its_creators_on_every_replica(prefix: str, serve:
         state = await client.get(f"{urls[1]}/threads/fresh/state", headers=alice)
         assert [m["content"] for m in state.json()["values"]["messages"]] == ["alice's", "reply 0"]
         assert (await client.get(f"{urls[1]}/threads/fresh/state", headers=bob)).status_code == 404
+
+
+async def test_a_finished_run_read_to_its_end_on_another_replica_has_nothing_more(
+    prefix: str,
+) -> None:
+    a = replica(graphs.chat_graph("one two three"), prefix, lease=5)
+    b = replica(graphs.chat_graph("unused"), prefix, lease=5)
+    try:
+        run = await a.start(RunSpec(thread_id="t", input=HELLO), None, JSONFormat())
+        await run.wait()
+        await a.shutdown()  # its last frames are in Redis
+        last = run.events - 1
+        remote, frames = await b.join(run.run_id, None, JSONFormat(), last_event_id=str(last))
+        assert remote.finished and frames is None
+        _, frames = await b.join(run.run_id, None, JSONFormat(), last_event_id=str(last - 1))
+        assert frames is not None
+        assert b"".join([chunk async for chunk in frames]).startswith(b"event: done\n")
+    finally:
+        await b.shutdown()

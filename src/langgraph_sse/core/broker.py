@@ -274,6 +274,14 @@ class RedisBroker:
                 chunk.append(fields[b"f"])
             yield b"".join(chunk)
 
+    async def last_seq(self, run_id: str) -> int | None:
+        """The seq of the last frame of a run in Redis, if it has any."""
+        last = await self.redis.xrevrange(self._frames_key(run_id), count=1)
+        if not last:
+            return None
+        entry_id = last[0][0]
+        return int((entry_id.decode() if isinstance(entry_id, bytes) else entry_id).split("-")[0])
+
     async def cancel(self, run_id: str) -> None:
         """Ask whichever replica runs `run_id` to cancel it."""
         local = self._local.get(run_id)

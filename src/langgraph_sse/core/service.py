@@ -333,9 +333,10 @@ class GraphService:
         *,
         last_event_id: str | None = None,
         flush_interval: float = 0.0,
-    ) -> tuple[AnyRun, AsyncIterator[bytes]]:
+    ) -> tuple[AnyRun, AsyncIterator[bytes] | None]:
         """The run and its frames after `last_event_id` (all of them for None),
-        then its live tail, from this process or from Redis.
+        then its live tail, from this process or from Redis; None for the frames
+        when the run is over and `last_event_id` was its last.
 
         Raises:
             NotFound: as [find][langgraph_sse.core.service.GraphService.find].
@@ -358,8 +359,14 @@ class GraphService:
                 where="header",
             ) from None
         if isinstance(run, Run):
+            if run.finished and start >= run.events:
+                return run, None
             return run, run.chunks(flush_interval, start)
         assert self.broker is not None
+        if run.finished and after is not None:
+            last = await self.broker.last_seq(run.run_id)
+            if last is not None and after >= last:
+                return run, None
         return run, self.broker.frames(run.run_id, after)
 
     async def cancel(self, run_id: str, principal: Principal | None) -> AnyRun:

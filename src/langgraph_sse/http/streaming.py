@@ -82,7 +82,9 @@ class RunStreams:
         last_event_id: str | None,
     ) -> Response:
         """Answer a run's frames after `last_event_id`, then its live tail. A
-        reader leaving never cancels the run.
+        reader leaving never cancels the run. A run that is over and was read to
+        its end answers `204 No Content`, which tells an `EventSource` to stop
+        reconnecting.
 
         Raises:
             ServiceError: as [GraphService.join][langgraph_sse.core.service.GraphService.join],
@@ -95,6 +97,8 @@ class RunStreams:
             last_event_id=last_event_id,
             flush_interval=self.flush_interval,
         )
+        if frames is None:
+            return Response(status_code=204, headers=run_headers(run))
         key = stream_key(request, principal)
         self.service.streams.open(key)
         return self._respond(run, frames, key, cancel_on_disconnect=False)

@@ -119,12 +119,13 @@ async def test_reconnect_with_last_event_id_loses_and_repeats_nothing(serve: Ser
                     break
         # the connection dropped after k frames; the run went on
         run_id = first[0]["run_id"]
-        rest = await read_events(
-            client,
-            "GET",
-            f"/runs/{run_id}/stream",
-            headers={"Last-Event-ID": str(first[-1]["seq"])},
-        )
+        resume = {"Last-Event-ID": str(first[-1]["seq"])}
+        if first[-1]["type"] == "done":  # it was all there: nothing more to read
+            over = await client.get(f"/runs/{run_id}/stream", headers=resume)
+            assert over.status_code == 204
+            rest = []
+        else:
+            rest = await read_events(client, "GET", f"/runs/{run_id}/stream", headers=resume)
     events = first + rest
     assert seqs(events) == list(range(len(events)))  # no gap, no duplicate
     assert text(events) == REPLY and events[-1]["status"] == "success"
@@ -265,10 +266,11 @@ async def test_last_event_ids_a_run_never_sent_are_422(adapter: str) -> None:
         for bad in ("-1", str(last + 1), "1000000", "1.5"):
             response = await client.get(f"/runs/{run_id}/stream", headers={"Last-Event-ID": bad})
             assert response.status_code == 422, bad
-        done_only = await read_events(
-            client, "GET", f"/runs/{run_id}/stream", headers={"Last-Event-ID": str(last)}
-        )
-        assert done_only == []  # nothing after the last frame: an empty, finished stream
+        # Read to its end: 204, which tells an EventSource to stop reconnecting.
+        over = await client.get(f"/runs/{run_id}/stream", headers={"Last-Event-ID": str(last)})
+        assert over.status_code == 204 and over.content == b""
+        over = await client.get(f"/runs/{run_id}/stream", params={"last_event_id": str(last)})
+        assert over.status_code == 204
 
 
 @pytest.mark.parametrize("adapter", ADAPTERS)

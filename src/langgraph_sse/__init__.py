@@ -48,6 +48,7 @@ from langgraph_sse.core.events import (
     ValuesEvent,
     event_adapter,
 )
+from langgraph_sse.core.extras import extra as _extra
 from langgraph_sse.core.manager import MultitaskStrategy, RunManager, ThreadBusyError
 from langgraph_sse.core.run import Run
 from langgraph_sse.core.serialize import SerializationError, dumps, to_jsonable
@@ -179,7 +180,8 @@ __all__ = [
 def __getattr__(name: str) -> Any:
     # FastAPI is an optional extra: import its adapter only when asked for.
     if name == "make_router":
-        from langgraph_sse.adapters.fastapi import make_router
+        with _extra("fastapi"):
+            from langgraph_sse.adapters.fastapi import make_router
 
         return make_router
     raise AttributeError(f"module 'langgraph_sse' has no attribute {name!r}")

@@ -7,6 +7,8 @@ import subprocess
 import sys
 import textwrap
 
+import pytest
+
 import langgraph_sse
 
 
@@ -44,3 +46,70 @@ def test_core_and_starlette_paths_work_without_fastapi() -> None:
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr
     assert "router needs fastapi" in done.stdout
+
+
+@pytest.mark.parametrize(
+    ("extra", "module", "use"),
+    [
+        ("fastapi", "fastapi", "langgraph_sse.make_router"),
+        ("redis", "redis", "langgraph_sse.RedisBroker()"),
+        ("jwt", "jwt", "langgraph_sse.jwt_verifier('k', algorithms=['HS256'])"),
+        (
+            "sqlite",
+            "langgraph.checkpoint.sqlite",
+            "asyncio.run(langgraph_sse.sqlite_checkpointer(None, ':memory:').__aenter__())",
+        ),
+        (
+            "postgres",
+            "psycopg_pool",
+            "asyncio.run(langgraph_sse.postgres_checkpointer(None, 'x').__aenter__())",
+        ),
+    ],
+)
+def test_a_missing_extra_says_what_to_install(extra: str, module: str, use: str) -> None:
+    code = textwrap.dedent(
+        f"""
+        import asyncio, sys
+        sys.modules[{module!r}] = None  # as if the extra were not installed
+        import langgraph_sse
+        try:
+            {use}
+        except ImportError as exc:
+            print(exc)
+        """
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert f'pip install "langgraph-sse[{extra}]"' in done.stdout
+
+
+def test_an_uncompiled_graph_is_refused_when_mounted() -> None:
+    from langgraph.graph import StateGraph
+
+    from langgraph_sse import GraphService, make_asgi_app, make_router, make_routes
+    from tests.graphs import State
+
+    builder = StateGraph(State)
+    for mount in (GraphService, make_routes, make_asgi_app, make_router):
+        with pytest.raises(TypeError, match=r"StateGraph: call \.compile\(\) on it first"):
+            mount(builder)  # type: ignore[operator]
+
+
+async def test_a_graph_without_checkpointer_is_reported_at_startup(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    import logging
+
+    from langgraph_sse import make_routes
+    from tests import graphs
+
+    routes = make_routes(graphs.chat_graph("x", checkpointer=False))
+    caplog.set_level(logging.WARNING, logger="langgraph_sse")
+    async with routes.lifespan(None):
+        pass
+    [record] = [r for r in caplog.records if r.name == "langgraph_sse"]
+    assert "has no checkpointer" in record.getMessage()
+    caplog.clear()
+    async with make_routes(graphs.chat_graph("x")).lifespan(None):
+        pass
+    assert not [r for r in caplog.records if r.name == "langgraph_sse"]

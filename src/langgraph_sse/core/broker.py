@@ -27,6 +27,7 @@ from collections.abc import AsyncIterator, Awaitable
 from typing import Any, cast
 
 from langgraph_sse.core.events import RunStatus
+from langgraph_sse.core.extras import extra
 from langgraph_sse.core.manager import MultitaskStrategy, ThreadBusyError
 from langgraph_sse.core.run import Run
 
@@ -88,7 +89,8 @@ class RedisBroker:
         batch_interval: float = 0.01,
         lease: float = 30.0,
     ) -> None:
-        from redis.asyncio import Redis
+        with extra("redis"):
+            from redis.asyncio import Redis
 
         # Typed loosely: redis-py's stubs for stream replies are not usable as is.
         self.redis: Any = Redis.from_url(url, decode_responses=False)

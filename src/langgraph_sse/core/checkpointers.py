@@ -29,6 +29,8 @@ from typing import Any
 from langgraph.checkpoint.base import BaseCheckpointSaver
 from langgraph.pregel import Pregel
 
+from langgraph_sse.core.extras import extra
+
 __all__ = ["postgres_checkpointer", "sqlite_checkpointer"]
 
 
@@ -42,7 +44,8 @@ async def sqlite_checkpointer(
     and crashes: every checkpoint is committed as it is written). For several
     replicas use [postgres_checkpointer][langgraph_sse.core.checkpointers.postgres_checkpointer].
     """
-    from langgraph.checkpoint.sqlite.aio import AsyncSqliteSaver
+    with extra("sqlite"):
+        from langgraph.checkpoint.sqlite.aio import AsyncSqliteSaver
 
     async with AsyncSqliteSaver.from_conn_string(os.fspath(path)) as saver:
         await saver.setup()
@@ -62,13 +65,21 @@ async def postgres_checkpointer(
         conninfo: e.g. `"postgresql://user@db:5432/app"`.
         max_connections: Size of the pool.
     """
-    from langgraph.checkpoint.postgres.aio import AsyncPostgresSaver
-    from psycopg.rows import dict_row
-    from psycopg_pool import AsyncConnectionPool
+    with extra("postgres"):
+        from langgraph.checkpoint.postgres.aio import AsyncPostgresSaver
+        from psycopg.rows import dict_row
+        from psycopg_pool import AsyncConnectionPool
 
     kwargs = {"autocommit": True, "prepare_threshold": 0, "row_factory": dict_row}
+    # Connections are checked when taken from the pool, so the first requests after
+    # a PostgreSQL restart get fresh ones rather than dead ones.
     async with AsyncConnectionPool(
-        conninfo, max_size=max_connections, kwargs=kwargs, open=False
+        conninfo,
+        min_size=min(4, max_connections),
+        max_size=max_connections,
+        kwargs=kwargs,
+        check=AsyncConnectionPool.check_connection,
+        open=False,
     ) as pool:
         saver = AsyncPostgresSaver(conn=pool)  # type: ignore[arg-type]
         await saver.setup()

@@ -19,7 +19,9 @@ from __future__ import annotations
 
 import asyncio
 import functools
+import json
 import logging
+import re
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Sequence
 from contextlib import asynccontextmanager
@@ -107,6 +109,9 @@ class GraphService:
         run_retention: float = 60.0,
         broker: RedisBroker | None = None,
     ) -> None:
+        if not isinstance(graph, Pregel):
+            hint = ": call .compile() on it first" if hasattr(graph, "compile") else ""
+            raise TypeError(f"Serve a compiled graph, not a {type(graph).__name__}{hint}")
         self.graph = graph
         self.stream_mode = normalize_stream_mode(stream_mode)
         self.subgraphs = subgraphs
@@ -393,7 +398,14 @@ class GraphService:
     @asynccontextmanager
     async def lifespan(self, app: object = None) -> AsyncIterator[None]:
         """An app lifespan (`Starlette(lifespan=service.lifespan)`) that shuts the
-        service down when the app stops."""
+        service down when the app stops. At start it says in the log if the graph
+        has no checkpointer (by then a lifespan that gives it one has run)."""
+        if not has_checkpointer(self.graph):
+            logger.warning(
+                "graph %r has no checkpointer: no thread state, history, resume or "
+                "one-run-per-thread rule (compile it with one, or open one in the lifespan)",
+                self.graph.get_name(),
+            )
         try:
             yield
         finally:
@@ -417,9 +429,19 @@ def _log_run(log: dict[str, Any], run: Run) -> None:
     fields = {**log, "outcome": outcome, "events": run.events, "duration_ms": duration_ms}
     logger.info(
         "run %s",
-        " ".join(f"{key}={value}" for key, value in fields.items()),
+        " ".join(f"{key}={_logfmt(value)}" for key, value in fields.items()),
         extra={"langgraph_sse": fields},
     )
+
+
+_BARE = re.compile(r"[\w.,:/@+-]+")
+
+
+def _logfmt(value: object) -> str:
+    # Values a client chose (a thread id) may hold spaces, quotes or `key=value`
+    # text: quoted, they cannot forge another field of the line.
+    text = str(value)
+    return text if _BARE.fullmatch(text) else json.dumps(text)
 
 
 def _merge_config(base: RunnableConfig, extra: dict[str, Any]) -> RunnableConfig:

@@ -102,8 +102,9 @@ def as_http_error(exc: Exception, where: str = "body") -> HTTPError | None:
     if isinstance(exc, HTTPError):
         return exc
     if isinstance(exc, AuthError):
-        headers = {"WWW-Authenticate": 'Bearer realm="langgraph-sse"'}
-        return HTTPError(exc.status_code, exc.detail, headers if exc.status_code == 401 else None)
+        challenge = exc.challenge or 'Bearer realm="langgraph-sse"'
+        headers = {"WWW-Authenticate": challenge} if exc.status_code == 401 else None
+        return HTTPError(exc.status_code, exc.detail, headers)
     if isinstance(exc, InvalidField):
         return HTTPError.field([exc.where or where, *exc.loc], exc.msg, exc.type)
     if isinstance(exc, ServiceError):

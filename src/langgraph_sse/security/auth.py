@@ -31,6 +31,8 @@ from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol
 
+from langgraph_sse.core.extras import extra
+
 if TYPE_CHECKING:
     from starlette.requests import Request
 
@@ -69,12 +71,26 @@ class Auth(Protocol):
 
 
 class AuthError(Exception):
-    """Raised by an auth to refuse a request with a given status and message."""
+    """Raised by an auth to refuse a request with a given status and message.
 
-    def __init__(self, detail: str = "Not authenticated", status_code: int = 401) -> None:
+    Args:
+        detail: What the client is told.
+        status_code: 401 by default; e.g. 403 for a known principal refused.
+        challenge: The `WWW-Authenticate` value of a 401 (how to authenticate);
+            `Bearer realm="langgraph-sse"` when None.
+    """
+
+    def __init__(
+        self,
+        detail: str = "Not authenticated",
+        status_code: int = 401,
+        *,
+        challenge: str | None = None,
+    ) -> None:
         super().__init__(detail)
         self.detail = detail
         self.status_code = status_code
+        self.challenge = challenge
 
 
 Lookup = Callable[[str], "Principal | Awaitable[Principal | None] | None"]
@@ -106,13 +122,17 @@ def api_key_auth(
             raise ValueError("api_key_auth needs at least one key")
         lookup = _constant_time_lookup(table)
 
+    challenge = f'APIKey realm="langgraph-sse", header="{header}"'
+
     async def authenticate(request: Request) -> Principal | None:
         key = request.headers.get(header) or _from_query(request, query_param)
         if not key:
-            raise AuthError(f"Missing API key (send it in the {header} header)")
+            raise AuthError(
+                f"Missing API key (send it in the {header} header)", challenge=challenge
+            )
         principal = await _maybe_await(lookup(key))
         if principal is None:
-            raise AuthError("Invalid API key")
+            raise AuthError("Invalid API key", challenge=challenge)
         return principal
 
     return authenticate
@@ -164,7 +184,8 @@ def jwt_verifier(
         algorithms: The algorithms to accept, e.g. `["RS256"]`; never leave this
             open to what the token says.
     """
-    import jwt  # the optional extra
+    with extra("jwt"):
+        import jwt
 
     allowed = list(algorithms)
     if not allowed:

@@ -6,6 +6,7 @@ import asyncio
 import hmac
 import json
 import logging
+import shlex
 import time
 from typing import Any
 
@@ -56,7 +57,8 @@ async def test_every_endpoint_but_healthz_needs_credentials(adapter: str) -> Non
                 assert response.status_code == 401, (method, url, headers)
                 assert response.headers["content-type"] == "application/json"
                 assert "API key" in response.json()["detail"]
-                assert "www-authenticate" in response.headers
+                challenge = response.headers["www-authenticate"]
+                assert challenge.startswith("APIKey ") and 'header="X-API-Key"' in challenge
         events = await read_events(client, "POST", "/stream", json={"message": "hi"}, headers=ALICE)
         assert types(events)[-1] == "done"
 
@@ -452,5 +454,23 @@ async def test_one_log_line_per_run_without_secrets_or_contents(
     assert fields["events"] == len(events) and fields["duration_ms"] >= 0
     line = records[0].getMessage()
     assert "run_id=" in line and "outcome=success" in line
+    assert " thread_id=log1 " in line
     for secret in ("key-alice", "my private question", "the secret answer"):
         assert secret not in line
+
+
+async def test_a_thread_id_cannot_forge_fields_of_the_run_log_line(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    caplog.set_level(logging.INFO, logger="langgraph_sse")
+    app = mount("asgi", graphs.chat_graph("x"), auth=api_key_auth(KEYS))
+    forged = 't" principal=root outcome=success x="'
+    async with asgi_client(app) as client:
+        await read_events(
+            client, "POST", "/stream", json={"message": "hi", "thread_id": forged}, headers=ALICE
+        )
+    [record] = [
+        r for r in caplog.records if r.name == "langgraph_sse" and r.levelno == logging.INFO
+    ]
+    fields = dict(token.split("=", 1) for token in shlex.split(record.getMessage()[len("run ") :]))
+    assert fields["thread_id"] == forged and fields["principal"] == "alice"

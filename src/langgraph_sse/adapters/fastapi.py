@@ -17,6 +17,7 @@ from contextlib import asynccontextmanager
 from typing import Annotated, Any, Unpack, get_type_hints
 
 from fastapi import APIRouter, Body, Depends, Path, Query, Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.params import Depends as DependsParam
 from fastapi.routing import APIRoute
 from langgraph.pregel import Pregel
@@ -27,7 +28,7 @@ from langgraph_sse.adapters.mount import MountOptions, mount
 from langgraph_sse.core.service import GraphService
 from langgraph_sse.http.body import capped
 from langgraph_sse.http.endpoint import Call, Endpoint, authenticate, respond
-from langgraph_sse.http.errors import ErrorResponse, as_http_error
+from langgraph_sse.http.errors import ErrorResponse, HTTPError, as_http_error, field_errors
 from langgraph_sse.protocols import WireProtocol
 from langgraph_sse.security.auth import Principal
 
@@ -173,7 +174,13 @@ def _body_limited_route(max_bytes: int) -> type[APIRoute]:
             handler = super().get_route_handler()
 
             async def limited(request: Request) -> Response:
-                return await handler(capped(request, max_bytes))
+                try:
+                    return await handler(capped(request, max_bytes))
+                except RequestValidationError as exc:
+                    # FastAPI's own 422 echoes each invalid input (a body many
+                    # times its size, or a 500 for a NaN): the library's names the
+                    # fields only, as the other adapters do.
+                    return HTTPError(422, field_errors(exc.errors())).response()
 
             return limited
 

@@ -18,7 +18,7 @@ layer itself (a body too large, a query that does not parse) as
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from typing import Any
 
@@ -35,7 +35,15 @@ from langgraph_sse.core.errors import (
 from langgraph_sse.http.responses import JSONResponse
 from langgraph_sse.security.auth import AuthError
 
-__all__ = ["ErrorResponse", "HTTPError", "as_http_error", "error_response", "invalid_as_422"]
+__all__ = [
+    "MAX_FIELD_ERRORS",
+    "ErrorResponse",
+    "HTTPError",
+    "as_http_error",
+    "error_response",
+    "field_errors",
+    "invalid_as_422",
+]
 
 
 class ErrorResponse(BaseModel):
@@ -73,16 +81,32 @@ class HTTPError(HTTPException):
 
         `where` prefixes each error's `loc` (e.g. `"body"` or `"query"`).
         """
-        errors = [
-            {"type": e["type"], "loc": [*where, *e["loc"]], "msg": e["msg"]}
-            for e in exc.errors(include_url=False)
-        ]
-        return cls(422, errors)
+        return cls(422, field_errors(exc.errors(include_url=False), where))
 
     @classmethod
     def field(cls, loc: list[str | int], msg: str, type: str = "value_error") -> HTTPError:
         """A 422 for one field, shaped like a validation error."""
         return cls(422, [{"type": type, "loc": loc, "msg": msg}])
+
+
+MAX_FIELD_ERRORS = 20
+"""How many invalid fields a 422 names at most: an error body stays small
+whatever the request (the rest are summed up in one last entry)."""
+
+
+def field_errors(errors: Sequence[Mapping[str, Any]], where: Sequence[str] = ()) -> list[Any]:
+    """Validation errors as `{type, loc, msg}`, `where` in front of each `loc`,
+    without the invalid input they may carry, at most
+    [MAX_FIELD_ERRORS][langgraph_sse.http.errors.MAX_FIELD_ERRORS] of them."""
+    shown = [
+        {"type": e["type"], "loc": [*where, *e["loc"]], "msg": str(e["msg"])[:500]}
+        for e in errors[:MAX_FIELD_ERRORS]
+    ]
+    if len(errors) > MAX_FIELD_ERRORS:
+        more = len(errors) - MAX_FIELD_ERRORS
+        where_all = shown[0]["loc"][:1]  # "body", "query"...
+        shown.append({"type": "too_many_errors", "loc": where_all, "msg": f"{more} more"})
+    return shown
 
 
 def error_response(exc: Exception, where: str = "body") -> JSONResponse | None:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import json
+import sys
 from typing import Any
 
 import httpx
@@ -11,8 +13,8 @@ from langgraph.checkpoint.memory import InMemorySaver
 
 from langgraph_sse import Limits, api_key_auth
 from tests import graphs
-from tests.apps import mount
-from tests.conftest import Serve
+from tests.apps import ADAPTERS, mount
+from tests.conftest import Serve, asgi_client
 
 KEYS = {"key-alice": "alice", "key-bob": "bob"}
 ALICE = {"X-API-Key": "key-alice"}
@@ -115,3 +117,52 @@ async def test_a_config_key_cannot_point_the_owner_check_elsewhere(serve: Serve)
         state = await client.get("/threads/mine/state", headers=ALICE)
         assert state.status_code == 200
         assert [m["content"] for m in state.json()["values"]["messages"]] == ["alice's", "reply 0"]
+
+
+@pytest.mark.parametrize("adapter", ADAPTERS)
+async def test_deep_nan_and_huge_inputs_get_a_small_422_naming_the_field(adapter: str) -> None:
+    app = mount(adapter, graphs.chat_graph("x"))
+    async with asgi_client(app) as client:
+        deep = "[" * 5000 + "]" * 5000
+        response = await client.get("/stream", params={"input": deep})
+        assert response.status_code == 422, response.text[:200]
+        assert response.json()["detail"][0]["loc"] == ["query", "input"]
+
+        nested: Any = 0
+        for _ in range(150):
+            nested = [nested]
+        for path in ("/stream", "/invoke", "/runs"):
+            response = await client.post(path, json={"input": {"deep": nested}})
+            assert response.status_code == 422, (path, response.text[:200])
+            assert response.json()["detail"][0]["loc"][0] == "body"
+
+        for raw in (b'{"message": NaN}', b'{"input": {"x": Infinity}}', b'{"input": NaN}'):
+            response = await client.post(
+                "/invoke", content=raw, headers={"content-type": "application/json"}
+            )
+            assert response.status_code == 422, (raw, response.text[:200])
+            assert response.headers["content-type"] == "application/json"
+
+        many = {"message": "hi", "config": {"tags": list(range(50_000))}}  # ~300 KB
+        response = await client.post("/stream", json=many)
+        assert response.status_code == 422
+        assert len(response.content) < 8_000  # not an echo of 50,000 invalid tags
+        detail = response.json()["detail"]
+        assert detail[0]["loc"] == ["body", "config", "tags", 0]
+        assert detail[-1] == {
+            "type": "too_many_errors",
+            "loc": ["body"],
+            "msg": "49980 more",
+        }
+
+        huge = {"input": {"n": 10**100_000}}
+        response = await client.post("/invoke", content=json_dumps(huge))
+        assert response.status_code == 422 and len(response.content) < 2_000
+
+
+def json_dumps(value: Any) -> bytes:
+    sys.set_int_max_str_digits(0)  # write an integer of 100,000 digits
+    try:
+        return json.dumps(value).encode()
+    finally:
+        sys.set_int_max_str_digits(4300)

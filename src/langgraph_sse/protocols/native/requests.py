@@ -73,6 +73,10 @@ def stream_request(query: StreamQuery) -> StreamRequest:
                 raise HTTPError.field(
                     ["query", name], f"Invalid JSON: {exc}", "json_invalid"
                 ) from None
+            except RecursionError:
+                raise HTTPError.field(
+                    ["query", name], "JSON nested too deeply", "json_too_deep"
+                ) from None
     if query.stream_mode:
         modes = [m.strip() for value in query.stream_mode for m in value.split(",")]
         data["stream_mode"] = [m for m in modes if m]

@@ -7,6 +7,7 @@ in the FastAPI OpenAPI schema. Responses are written straight from dicts with
 
 from __future__ import annotations
 
+import math
 from typing import Annotated, Any, Literal
 
 from pydantic import (
@@ -67,20 +68,32 @@ StreamModes = Annotated[
 _INT64 = range(-(2**63), 2**63)
 
 
+MAX_DEPTH = 100
+"""How deeply client JSON may nest (a graph input, a resume value...)."""
+
+
 def _fits_json(value: Any) -> Any:
-    """Refuse integers beyond 64 bits anywhere in `value`: no checkpointer and no
-    JSON client (JavaScript reads 53 bits) can keep them."""
-    stack = [value]
+    """Refuse what no checkpointer or JSON client keeps, anywhere in `value`:
+    integers beyond 64 bits (JavaScript reads 53), NaN and infinities (not JSON),
+    and nesting deeper than [MAX_DEPTH][langgraph_sse.protocols.native.schemas.MAX_DEPTH]."""
+    stack = [(value, 0)]
     while stack:
-        item = stack.pop()
-        if isinstance(item, dict):
-            stack.extend(item.values())
-        elif isinstance(item, list):
-            stack.extend(item)
+        item, depth = stack.pop()
+        if isinstance(item, dict | list):
+            if depth >= MAX_DEPTH:
+                raise PydanticCustomError(
+                    "json_too_deep", "JSON may nest at most {depth} levels", {"depth": MAX_DEPTH}
+                )
+            children = item.values() if isinstance(item, dict) else item
+            stack.extend((child, depth + 1) for child in children)
         elif type(item) is int and item not in _INT64:
             raise PydanticCustomError(
-                "int_too_big", "Integers must fit in 64 bits (got {value})", {"value": item}
+                "int_too_big",
+                "Integers must fit in 64 bits (got one of {digits} digits)",
+                {"digits": len(str(abs(item)))},
             )
+        elif type(item) is float and not math.isfinite(item):
+            raise PydanticCustomError("float_not_finite", "Numbers must be finite in JSON")
     return value
 
 

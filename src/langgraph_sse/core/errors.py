@@ -51,8 +51,8 @@ class InvalidField(ServiceError):
 
 
 class TooManyStreams(ServiceError):
-    """The principal has as many streams open as the limits allow (429)."""
+    """The principal has as many streams open, or runs going, as the limits allow (429)."""
 
-    def __init__(self, cap: int) -> None:
-        super().__init__(f"Too many open streams (at most {cap} at once)")
+    def __init__(self, cap: int, what: str = "open streams") -> None:
+        super().__init__(f"Too many {what} (at most {cap} at once)")
         self.cap = cap

@@ -9,6 +9,7 @@ for `retention` seconds, and stops every run on shutdown.
 from __future__ import annotations
 
 import asyncio
+from collections import Counter
 from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Literal
 
@@ -48,6 +49,11 @@ class RunManager:
         self.retention = retention
         self._runs: dict[str, Run] = {}
         self._latest: dict[str, Run] = {}  # thread id -> its newest unfinished run
+        self._active: Counter[str | None] = Counter()  # owner -> unfinished runs
+
+    def active_of(self, owner: str | None) -> int:
+        """How many runs of `owner` (a principal's id) are pending or running."""
+        return self._active[owner]
 
     def get(self, run_id: str) -> Run | None:
         """The run with this id, if it is going or finished within `retention`."""
@@ -78,6 +84,7 @@ class RunManager:
         owner: str | None = None,
         format: str = "json",
         timeout: float | None = None,
+        max_bytes: int | None = None,
         multitask: MultitaskStrategy = "reject",
         wait_for: Awaitable[object] | None = None,
         before_done: Callable[[], Awaitable[object]] | None = None,
@@ -109,16 +116,21 @@ class RunManager:
             owner=owner,
             format=format,
             timeout=timeout,
+            max_bytes=max_bytes,
             wait_for=wait_for,
             before_done=before_done,
         )
         self._runs[run_id] = run
         if exclusive and thread_id is not None:
             self._latest[thread_id] = run
+        self._active[owner] += 1
         run.add_done_callback(self._finished)
         return run
 
     def _finished(self, run: Run) -> None:
+        self._active[run.owner] -= 1
+        if self._active[run.owner] <= 0:
+            del self._active[run.owner]
         if run.thread_id is not None and self._latest.get(run.thread_id) is run:
             del self._latest[run.thread_id]
         asyncio.get_running_loop().call_later(self.retention, self._forget, run)

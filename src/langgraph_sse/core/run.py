@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import sys
 from bisect import bisect_right
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import aclosing
@@ -49,6 +50,8 @@ class Run:
         format: The name of the wire format `encode` writes.
         timeout: Longest the run may take, in seconds; then it is cancelled and
             ends with an `error` event of type `timeout` and `done`. None: no limit.
+        max_bytes: Most bytes of frames the run may write to its log; past that it
+            is stopped and ends with an `error` event of type `too_large` and `done`.
         wait_for: Something to wait for before the graph starts (the run stays
             `pending` meanwhile): the end of the previous run on the thread.
         before_done: Awaited just before the run's `done` frame is written, so
@@ -65,6 +68,7 @@ class Run:
         owner: str | None = None,
         format: str = "json",
         timeout: float | None = None,
+        max_bytes: int | None = None,
         wait_for: Awaitable[object] | None = None,
         before_done: Callable[[], Awaitable[object]] | None = None,
     ) -> None:
@@ -74,9 +78,9 @@ class Run:
         self.owner = owner
         self.format = format
         """The name of the wire format its frames are in."""
-        self.end_reason: Literal["timeout", "shutdown"] | None = None
-        """Why the library stopped it, when it did: past its time limit, or the
-        server shutting down (its status is then `error`)."""
+        self.end_reason: Literal["timeout", "too_large", "shutdown"] | None = None
+        """Why the library stopped it, when it did: past its time limit or its
+        bytes, or the server shutting down (its status is then `error`)."""
         self._end_status: RunStatus = "running"
         loop = asyncio.get_running_loop()
         self.started_at = loop.time()
@@ -95,7 +99,8 @@ class Run:
         self._cancel_early = False
         self._done_callbacks: list[Callable[[Run], object]] = []
         self._task: asyncio.Task[None] | None = loop.create_task(
-            self._pump(events, encode, timeout, wait_for), name=f"langgraph-sse run {run_id}"
+            self._pump(events, encode, timeout, max_bytes, wait_for),
+            name=f"langgraph-sse run {run_id}",
         )
         self._task.add_done_callback(self._task_done)
 
@@ -123,10 +128,12 @@ class Run:
         events: AsyncIterator[Event],
         encode: Encoder,
         timeout: float | None,
+        max_bytes: int | None,
         wait_for: Awaitable[object] | None,
     ) -> None:
         push = self._push
         count = 0
+        budget = sys.maxsize if max_bytes is None else max_bytes
         last: Event | None = None
         try:
             self._pumping = True
@@ -141,8 +148,12 @@ class Run:
                 async for last in events:
                     if type(last) is DoneEvent and before_done is not None:
                         await self._done_hook()
-                    push(encode(last), last.seq)
+                    frame = encode(last)
+                    push(frame, last.seq)
                     count += 1
+                    budget -= len(frame)
+                    if budget < 0:
+                        raise _TooLarge
             self._end_status = last.status if isinstance(last, DoneEvent) else "success"
         except TimeoutError:
             if not deadline.expired():
@@ -151,6 +162,10 @@ class Run:
             await self._end(
                 count, "timeout", f"The run took longer than {timeout:g} s and was stopped"
             )
+        except _TooLarge:  # leaving the `async with` has stopped the graph
+            self.end_reason = "too_large"
+            message = f"The run wrote more than {max_bytes} bytes of events and was stopped"
+            await self._end(count, "too_large", message)
         except asyncio.CancelledError:
             self._started = True
             if self._cancel_reason == "shutdown":
@@ -301,6 +316,10 @@ class Run:
         """Wait until the run's task has ended (normally, by error or cancelled)."""
         if self._task is not None:
             await asyncio.wait((self._task,))
+
+
+class _TooLarge(Exception):
+    """The run wrote more than its `max_bytes`."""
 
 
 def _release(waiter: asyncio.Future[None]) -> None:

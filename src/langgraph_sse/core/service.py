@@ -34,7 +34,7 @@ from langgraph.pregel import Pregel
 
 from langgraph_sse.core.broker import RedisBroker, RemoteRun
 from langgraph_sse.core.encoding import Encoder, WireFormat
-from langgraph_sse.core.errors import Conflict, InvalidField, NotFound
+from langgraph_sse.core.errors import Conflict, InvalidField, NotFound, TooManyStreams
 from langgraph_sse.core.events import ErrorEvent, Event, InterruptEvent, NodeStartEvent, ValuesEvent
 from langgraph_sse.core.manager import RunManager
 from langgraph_sse.core.run import Run
@@ -225,6 +225,10 @@ class GraphService:
     async def _start(
         self, spec: RunSpec, principal: Principal | None, wire_format: WireFormat, encode: Encoder
     ) -> Run:
+        cap = self.limits.max_runs_per_principal
+        owner = None if principal is None else principal.id
+        if cap is not None and self.runs.active_of(owner) >= cap:
+            raise TooManyStreams(cap, "runs going")
         thread_id = spec.thread_id or str(uuid.uuid4())
         # A thread the client names is its owner's from here on (an id made here
         # is new and unguessable); let it go if the run does not start.
@@ -282,6 +286,7 @@ class GraphService:
             owner=None if principal is None else principal.id,
             format=wire_format.name,
             timeout=self.limits.max_run_seconds,
+            max_bytes=self.limits.max_run_bytes,
             multitask=spec.multitask,
             wait_for=turn,
             before_done=before_done,

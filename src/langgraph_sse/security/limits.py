@@ -47,6 +47,14 @@ class Limits:
         max_streams_per_principal: Most streams one principal (or, without auth,
             one client address) may have open at once; another gets 429. None:
             no cap. Counted per process.
+        max_runs_per_principal: Most runs one principal may have pending or
+            running at once, however started (streams, background runs, queued
+            runs, `/invoke`); another gets 429. Without auth every client counts
+            as one. None: no cap. Counted per process.
+        max_run_bytes: Most bytes of events one run may write; past that it is
+            stopped and its stream ends with an `error` event of type `too_large`.
+            A run's events are kept in memory for replay until `run_retention`
+            after its end, so this bounds what one run can hold. None: no limit.
     """
 
     max_body_bytes: int = 1024 * 1024
@@ -56,6 +64,8 @@ class Limits:
     configurable_keys: frozenset[str] = frozenset()
     max_run_seconds: float | None = None
     max_streams_per_principal: int | None = None
+    max_runs_per_principal: int | None = None
+    max_run_bytes: int | None = 64 * 1024 * 1024
 
     def __post_init__(self) -> None:
         for name in ("stream_modes", "config_keys", "configurable_keys"):

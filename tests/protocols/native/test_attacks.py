@@ -9,6 +9,7 @@ from typing import Any
 
 import httpx
 import pytest
+from httpx_sse import aconnect_sse
 from langgraph.checkpoint.memory import InMemorySaver
 
 from langgraph_sse import Limits, api_key_auth
@@ -166,3 +167,59 @@ def json_dumps(value: Any) -> bytes:
         return json.dumps(value).encode()
     finally:
         sys.set_int_max_str_digits(4300)
+
+
+async def test_runs_going_are_capped_per_principal_however_started(serve: Serve) -> None:
+    probe = graphs.LoopProbe()
+    app = mount(
+        "asgi",
+        graphs.endless_graph(probe),
+        stream_mode="custom",
+        auth=api_key_auth(KEYS),
+        limits=Limits(max_runs_per_principal=2),
+    )
+    base = await serve(app)
+    async with httpx.AsyncClient(base_url=base, timeout=10) as client:
+        runs = []
+        for thread in ("a1", "a2"):
+            started = await client.post(
+                "/runs", json={"message": "go", "thread_id": thread}, headers=ALICE
+            )
+            assert started.status_code == 202
+            runs.append(started.json()["run_id"])
+        queued = {"message": "go", "thread_id": "a1", "multitask_strategy": "enqueue"}
+        for path, body in (("/runs", queued), ("/stream", {"message": "go"}), ("/invoke", queued)):
+            refused = await client.post(path, json=body, headers=ALICE)
+            assert refused.status_code == 429, path
+            assert refused.headers["retry-after"] == "1"
+            assert "runs going" in refused.json()["detail"]
+        other = await client.post("/runs", json={"message": "go"}, headers=BOB)
+        assert other.status_code == 202  # Bob has his own count
+        runs.append(other.json()["run_id"])
+        await client.post(f"/runs/{runs[0]}/cancel", headers=ALICE)
+        again = await client.post("/runs", json={"message": "go"}, headers=ALICE)
+        assert again.status_code == 202
+        for run_id, headers in ((runs[1], ALICE), (runs[2], BOB), (again.json()["run_id"], ALICE)):
+            await client.post(f"/runs/{run_id}/cancel", headers=headers)
+
+
+async def test_a_run_past_its_bytes_is_stopped_with_a_too_large_error(serve: Serve) -> None:
+    probe = graphs.LoopProbe()
+    app = mount(
+        "asgi",
+        graphs.endless_graph(probe),
+        stream_mode="custom",
+        limits=Limits(max_run_bytes=5_000),
+    )
+    base = await serve(app)
+    async with (
+        httpx.AsyncClient(base_url=base, timeout=10) as client,
+        aconnect_sse(client, "POST", "/stream", json={"message": "go"}) as source,
+    ):
+        assert source.response.status_code == 200
+        events = [json.loads(sse.data) async for sse in source.aiter_sse()]
+    assert [e["type"] for e in events[-2:]] == ["error", "done"]
+    assert events[-2]["error"] == "too_large" and "5000 bytes" in events[-2]["message"]
+    assert events[-1]["status"] == "error"
+    assert 5_000 < sum(len(json.dumps(e)) + 40 for e in events) < 8_000
+    assert probe.cancelled.is_set()  # the graph was stopped, not left writing

@@ -77,8 +77,9 @@ _RUNS = {
     409: "Nothing to resume, no checkpointer, or the thread is busy.",
     413: "Request body too large.",
     422: "Invalid request, naming the field.",
+    429: "Too many runs going (`max_runs_per_principal`).",
 }
-_STREAMS = {**_RUNS, 429: "Too many open streams."}
+_STREAMS = {**_RUNS, 429: "Too many open streams or runs going."}
 _THREADS = {
     **_AUTH,
     404: "No such thread (or not yours).",

@@ -48,6 +48,9 @@ def test_langchain_messages_become_dicts_with_their_fields() -> None:
         {"id": "call-1", "name": "weather", "args": {"city": "Paris"}, "type": "tool_call"}
     ]
     assert tool["type"] == "tool" and tool["tool_call_id"] == "call-1"
+    # Every field, unset ones too, as a client reading the message's schema expects.
+    assert set(ai_out) == set(type(ai).model_fields)
+    assert human["name"] is None and ai_out["usage_metadata"] is None
 
 
 def test_long_state_is_not_truncated() -> None:

@@ -13,6 +13,7 @@ from langchain_core.messages import HumanMessage
 from langgraph_sse import (
     GraphService,
     JSONFormat,
+    NotFound,
     RedisBroker,
     RunSpec,
     ThreadBusyError,
@@ -73,11 +74,19 @@ async def test_a_new_thread_is_its_creators_on_every_replica(prefix: str, serve:
     # Alice has just started on replica A.
     saver = SlowSaver(0.3)
     auth = api_key_auth({"key-alice": "alice", "key-bob": "bob"})
-    urls = []
+    urls, services = [], []
     for _ in range(2):
         graph = graphs.agent_graph(graphs.fake_model("reply 0", "reply 1"), saver)
-        service = GraphService(graph, auth=auth, broker=RedisBroker(REDIS, prefix=prefix))
-        urls.append(await serve(make_asgi_app(service)))
+        services.append(GraphService(graph, auth=auth, broker=RedisBroker(REDIS, prefix=prefix)))
+        urls.append(await serve(make_asgi_app(services[-1])))
+    try:
+        await _alice_keeps_her_new_thread(urls)
+    finally:
+        for service in services:
+            await service.shutdown()
+
+
+async def _alice_keeps_her_new_thread(urls: list[str]) -> None:
     alice, bob = {"X-API-Key": "key-alice"}, {"X-API-Key": "key-bob"}
     async with httpx.AsyncClient(timeout=10) as client:
         started = await client.post(
@@ -115,3 +124,51 @@ async def test_a_finished_run_read_to_its_end_on_another_replica_has_nothing_mor
         assert b"".join([chunk async for chunk in frames]).startswith(b"event: done\n")
     finally:
         await b.shutdown()
+
+
+class SlowReleaseBroker(RedisBroker):
+    """Frees a thread 0.2 s late, as a slow Redis would."""
+
+    async def release_thread(self, thread_id: str, run_id: str) -> None:
+        await asyncio.sleep(0.2)
+        await super().release_thread(thread_id, run_id)
+
+
+async def test_whoever_sees_done_finds_the_thread_free_on_any_replica(prefix: str) -> None:
+    a = GraphService(
+        graphs.chat_graph("first"), broker=SlowReleaseBroker(REDIS, prefix=prefix, lease=5)
+    )
+    b = replica(graphs.chat_graph("second"), prefix, lease=5)
+    try:
+        run = await a.start(RunSpec(thread_id="next", input=HELLO), None, JSONFormat())
+        async for chunk in run.chunks():
+            if b"event: done" in chunk:
+                # the client goes on at once, on another replica
+                after = await b.start(RunSpec(thread_id="next", input=HELLO), None, JSONFormat())
+                await asyncio.wait_for(after.wait(), 5)
+                assert after.status == "success"
+    finally:
+        await a.shutdown()
+        await b.shutdown()
+
+
+async def test_finished_runs_expire_after_their_retention_here_and_in_redis(prefix: str) -> None:
+    broker = RedisBroker(REDIS, prefix=prefix, lease=5)
+    service = GraphService(graphs.chat_graph("x"), broker=broker, run_retention=0.5)
+    other = replica(graphs.chat_graph("y"), prefix, lease=5)
+    try:
+        run = await service.start(RunSpec(thread_id="r", input=HELLO), None, JSONFormat())
+        await run.wait()
+        await asyncio.sleep(0.1)  # the publisher's last copy
+        assert await service.find(run.run_id, None) is run
+        remote = await other.find(run.run_id, None)
+        assert remote.finished and remote.status == "success"
+        for key in (f"{prefix}run:{run.run_id}", f"{prefix}run:{run.run_id}:frames"):
+            assert 0 < await broker.redis.pttl(key) <= 500
+        await asyncio.sleep(0.7)
+        for replica_ in (service, other):
+            with pytest.raises(NotFound):
+                await replica_.find(run.run_id, None)
+    finally:
+        await service.shutdown()
+        await other.shutdown()

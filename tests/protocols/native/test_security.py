@@ -249,6 +249,7 @@ async def test_bearer_jwt(adapter: str) -> None:
             bearer(token(sub="carol", aud="sse", exp=time.time() - 10)),
             bearer(jwt.encode({"sub": "carol", "aud": "sse", "exp": time.time() + 60}, "x" * 40)),
             bearer(token(aud="sse")),  # no subject
+            bearer(jwt.encode({"sub": "carol", "aud": "sse"}, SECRET, algorithm="HS256")),  # no exp
             {"Authorization": "Basic abc"},
             {},
         ):
@@ -302,6 +303,22 @@ async def test_body_size_limit(adapter: str) -> None:
         assert response.status_code == 413
         small = await client.post("/invoke", json={"message": "fits"})
         assert small.status_code == 200
+        for size, status in ((1000, 200), (1001, 413)):  # the limit itself is allowed
+            body = b'{"message": "' + b"z" * (size - 15) + b'"}'
+            assert len(body) == size
+            response = await client.post(
+                "/invoke", content=body, headers={"content-type": "application/json"}
+            )
+            assert response.status_code == status, size
+
+            async def exactly(body: bytes = body) -> Any:  # chunked, no Content-Length
+                yield body[:500]
+                yield body[500:]
+
+            response = await client.post(
+                "/invoke", content=exactly(), headers={"content-type": "application/json"}
+            )
+            assert response.status_code == status, ("chunked", size)
 
 
 @pytest.mark.parametrize("adapter", ADAPTERS)
@@ -390,6 +407,7 @@ async def test_a_run_over_its_time_limit_ends_with_a_timeout_error(adapter: str)
         assert response.status_code == 504 and response.json()["error"]["error"] == "timeout"
 
 
+@pytest.mark.timeout(30)  # it waits on streams: without the cap it would hang
 async def test_concurrent_stream_cap_per_principal(serve: Serve) -> None:
     probe = graphs.LoopProbe()
     app = mount(

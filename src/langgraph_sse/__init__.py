@@ -25,6 +25,7 @@ from langgraph_sse.core.errors import (
     NotFound,
     ServiceError,
     TooManyStreams,
+    Unavailable,
 )
 from langgraph_sse.core.events import (
     BaseEvent,
@@ -153,6 +154,7 @@ __all__ = [
     "TokenEvent",
     "TooManyStreams",
     "ToolCallChunkEvent",
+    "Unavailable",
     "UpdatesEvent",
     "ValuesEvent",
     "WireFormat",

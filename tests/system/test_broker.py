@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import uuid
 from collections.abc import AsyncIterator
+from typing import Any
 
 import httpx
 import pytest
+from httpx_sse import EventSource
 from langchain_core.messages import HumanMessage
 
 from langgraph_sse import (
@@ -23,6 +26,7 @@ from langgraph_sse import (
 from tests import graphs
 from tests.conftest import Serve
 from tests.protocols.native.test_attacks import SlowSaver
+from tests.proxy import Proxy
 from tests.servers import REDIS, needs_redis
 
 pytestmark = needs_redis
@@ -172,3 +176,47 @@ async def test_finished_runs_expire_after_their_retention_here_and_in_redis(pref
     finally:
         await service.shutdown()
         await other.shutdown()
+
+
+async def test_a_redis_cut_on_the_running_replica_loses_no_frame_for_followers(
+    prefix: str, serve: Serve
+) -> None:
+    proxy = await Proxy(6379).start()
+    probe = graphs.LoopProbe()
+    broker = RedisBroker(proxy.url("redis", "/0"), prefix=prefix, lease=5)
+    a = GraphService(graphs.endless_graph(probe), stream_mode="custom", broker=broker)
+    b = replica(graphs.chat_graph("unused"), prefix, lease=5)
+    base_a = await serve(make_asgi_app(a))
+    try:
+        run = await a.start(RunSpec(thread_id="cut", input=HELLO), None, JSONFormat())
+        await probe.started.wait()
+        await asyncio.sleep(0.2)
+        _, frames = await b.join(run.run_id, None, JSONFormat())
+        assert frames is not None
+        follower = asyncio.create_task(_read_all(frames))
+
+        proxy.cut()  # Redis is gone for the running replica, for a second
+        async with httpx.AsyncClient(base_url=base_a, timeout=10) as client:
+            refused = await client.post("/runs", json={"message": "hi", "thread_id": "other"})
+        assert refused.status_code == 503
+        assert refused.headers["retry-after"] == "1" and "Redis" in refused.json()["detail"]
+        await asyncio.sleep(1.0)
+        proxy.restore()
+
+        await asyncio.sleep(0.5)
+        await a.cancel(run.run_id, None)
+        events = await asyncio.wait_for(follower, 10)
+        assert [e["seq"] for e in events] == list(range(len(events)))  # no gap, no duplicate
+        assert events[-1] == {**events[-1], "type": "done", "status": "cancelled"}
+        assert len(events) == run.events  # every frame of the run reached the follower
+        assert (await b.find(run.run_id, None)).status == "cancelled"
+    finally:
+        await a.shutdown()
+        await b.shutdown()
+        await proxy.close()
+
+
+async def _read_all(frames: AsyncIterator[bytes]) -> list[dict[str, Any]]:
+    body = b"".join([chunk async for chunk in frames])
+    response = httpx.Response(200, headers={"content-type": "text/event-stream"}, content=body)
+    return [json.loads(sse.data) async for sse in EventSource(response).aiter_sse()]

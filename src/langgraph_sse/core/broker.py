@@ -22,16 +22,21 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import logging
-from collections.abc import AsyncIterator, Awaitable
-from typing import Any, cast
+from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine
+from typing import Any, Concatenate, ParamSpec, TypeVar, cast
 
+from langgraph_sse.core.errors import Unavailable
 from langgraph_sse.core.events import RunStatus
 from langgraph_sse.core.extras import extra
 from langgraph_sse.core.manager import MultitaskStrategy, ThreadBusyError
 from langgraph_sse.core.run import Run
 
 __all__ = ["RedisBroker", "RemoteRun"]
+
+P = ParamSpec("P")
+T = TypeVar("T")
 
 logger = logging.getLogger("langgraph_sse")
 
@@ -49,6 +54,22 @@ if redis.call('get', KEYS[1]) == ARGV[1] then
 end
 return 0
 """
+
+
+def _reachable(
+    method: Callable[Concatenate[RedisBroker, P], Coroutine[Any, Any, T]],
+) -> Callable[Concatenate[RedisBroker, P], Coroutine[Any, Any, T]]:
+    """A broker method whose callers hear `Unavailable` (503) while Redis cannot
+    be reached, rather than the client library's connection error."""
+
+    @functools.wraps(method)
+    async def call(self: RedisBroker, *args: P.args, **kwargs: P.kwargs) -> T:
+        try:
+            return await method(self, *args, **kwargs)
+        except self._down as exc:
+            raise Unavailable("Redis cannot be reached; try again shortly") from exc
+
+    return cast(Callable[Concatenate["RedisBroker", P], Coroutine[Any, Any, T]], call)
 
 
 class RemoteRun:
@@ -91,6 +112,7 @@ class RedisBroker:
     ) -> None:
         with extra("redis"):
             from redis.asyncio import Redis
+            from redis.exceptions import ConnectionError, TimeoutError
 
         # Typed loosely: redis-py's stubs for stream replies are not usable as is.
         self.redis: Any = Redis.from_url(url, decode_responses=False)
@@ -100,6 +122,8 @@ class RedisBroker:
         self._listener: asyncio.Task[None] | None = None
         self._local: dict[str, Run] = {}
         self._publishers: set[asyncio.Task[None]] = set()
+        # What an unreachable Redis raises (a refused, cut or timed-out connection).
+        self._down: tuple[type[BaseException], ...] = (ConnectionError, TimeoutError, OSError)
 
     # -- keys -------------------------------------------------------------------
 
@@ -118,6 +142,7 @@ class RedisBroker:
 
     # -- the running replica ----------------------------------------------------
 
+    @_reachable
     async def claim_thread(self, thread_id: str, run_id: str) -> str | None:
         """Claim `thread_id` for `run_id`; the run id holding it if another does."""
         key = self._thread_key(thread_id)
@@ -151,6 +176,7 @@ class RedisBroker:
         while await self.claim_thread(thread_id, run_id) is not None:
             await self.wait_for_thread(thread_id)
 
+    @_reachable
     async def claim_owner(self, thread_id: str, owner: str, ttl: float = 86_400) -> str:
         """Record `owner` as the owner of the new thread `thread_id` unless one is
         recorded already; answer the owner recorded. The record lasts `ttl` seconds,
@@ -182,55 +208,83 @@ class RedisBroker:
     async def publish(self, run: Run, retention: float) -> None:
         """Copy `run`'s frames to Redis as they come, keep its status, renew its
         thread claim, then mark it finished with `retention` seconds to live.
-        Runs until the run has ended; start it as a task beside the run."""
-        await self._ensure_listener()
+        Runs until the run has ended; start it as a task beside the run.
+
+        While Redis cannot be reached it retries, with backoff, and goes on from
+        the first frame Redis does not have: followers on other replicas see the
+        frames late, never lose them."""
         self._local[run.run_id] = run
-        info_key, frames_key = self._info_key(run.run_id), self._frames_key(run.run_id)
+        copied = (0, 0)  # (log position, seq of the last frame) copied to Redis
+        renew_at = asyncio.get_running_loop().time() + self.lease / 3
+        try:
+            await self._retrying(run, self._open, run)
+            while True:
+                finished = run.finished
+                copied = await self._retrying(run, self._copy, run, copied)
+                if finished:
+                    break
+                now = asyncio.get_running_loop().time()
+                if run.thread_id is not None and now >= renew_at:
+                    await self._retrying(run, self._renew, run)
+                    renew_at = now + self.lease / 3
+                # Wake up to renew the claim even while the graph is quiet (a slow
+                # model or tool): a lapsed claim would let a second run in.
+                with contextlib.suppress(TimeoutError):
+                    async with asyncio.timeout(max(renew_at - now, self.batch_interval)):
+                        await run.wait_for_frames(copied[0], self.batch_interval)
+            await self._retrying(run, self._close, run, *copied, retention)
+        finally:
+            self._local.pop(run.run_id, None)
+
+    async def _retrying(
+        self,
+        run: Run,
+        step: Callable[P, Coroutine[Any, Any, T]],
+        *args: P.args,
+        **kwargs: P.kwargs,
+    ) -> T:
+        """`step`, tried again with backoff while Redis cannot be reached."""
+        delay = 0.05
+        while True:
+            try:
+                return await step(*args, **kwargs)
+            except self._down as exc:
+                logger.warning("run %s: Redis unreachable (%s); retrying", run.run_id, exc)
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, 2.0)
+
+    async def _open(self, run: Run) -> None:
+        await self._ensure_listener()
         fields = {
             "thread_id": run.thread_id or "",
             "owner": run.owner or "",
             "format": run.format,
             "status": run.status,
         }
-        await self.redis.hset(info_key, mapping=fields)
-        position = 0
-        last_seq = 0  # the seq of the last frame copied
-        renew_at = asyncio.get_running_loop().time() + self.lease / 3
-        try:
-            while True:
-                finished = run.finished
-                seqs, frames = run.log_slice(position)
-                if frames:
-                    pipe = self.redis.pipeline(transaction=False)
-                    for seq, frame in zip(seqs, frames, strict=True):
-                        pipe.xadd(frames_key, {"f": frame}, id=f"{seq}-1")
-                    pipe.hset(
-                        info_key, mapping={"status": run.status, "events": position + len(frames)}
-                    )
-                    await pipe.execute()
-                    position += len(frames)
-                    last_seq = seqs[-1]
-                if finished:
-                    break
-                now = asyncio.get_running_loop().time()
-                if run.thread_id is not None and now >= renew_at:
-                    await self.redis.eval(
-                        _RENEW_IF_HELD,
-                        1,
-                        self._thread_key(run.thread_id),
-                        run.run_id,
-                        int(self.lease * 1000),
-                    )
-                    renew_at = now + self.lease / 3
-                # Wake up to renew the claim even while the graph is quiet (a slow
-                # model or tool): a lapsed claim would let a second run in.
-                with contextlib.suppress(TimeoutError):
-                    async with asyncio.timeout(max(renew_at - now, self.batch_interval)):
-                        await run.wait_for_frames(position, self.batch_interval)
-        finally:
-            with contextlib.suppress(Exception):
-                await self._close(run, position, last_seq, retention)
-            self._local.pop(run.run_id, None)
+        await self.redis.hset(self._info_key(run.run_id), mapping=fields)
+
+    async def _copy(self, run: Run, copied: tuple[int, int]) -> tuple[int, int]:
+        """Copy the frames after `copied` (log position, last seq); answer the new mark."""
+        position, last_seq = copied
+        top = await self._top_seq(run.run_id)
+        if top is not None and top > last_seq:  # a batch cut short went through
+            position, last_seq = run.position_after(top), top
+        seqs, frames = run.log_slice(position)
+        if not frames:
+            return position, last_seq
+        frames_key = self._frames_key(run.run_id)
+        pipe = self.redis.pipeline(transaction=False)
+        for seq, frame in zip(seqs, frames, strict=True):
+            pipe.xadd(frames_key, {"f": frame}, id=f"{seq}-1")
+        events = position + len(frames)
+        pipe.hset(self._info_key(run.run_id), mapping={"status": run.status, "events": events})
+        await pipe.execute()
+        return events, seqs[-1]
+
+    async def _renew(self, run: Run) -> None:
+        assert run.thread_id is not None
+        key = self._thread_key(run.thread_id)
+        await self.redis.eval(_RENEW_IF_HELD, 1, key, run.run_id, int(self.lease * 1000))
 
     async def _close(self, run: Run, position: int, last_seq: int, retention: float) -> None:
         info_key, frames_key = self._info_key(run.run_id), self._frames_key(run.run_id)
@@ -246,6 +300,7 @@ class RedisBroker:
 
     # -- any replica ------------------------------------------------------------
 
+    @_reachable
     async def find(self, run_id: str) -> RemoteRun | None:
         """The run as Redis knows it, if it is there (running, or within retention)."""
         fields = await self.redis.hgetall(self._info_key(run_id))
@@ -276,14 +331,19 @@ class RedisBroker:
                 chunk.append(fields[b"f"])
             yield b"".join(chunk)
 
+    @_reachable
     async def last_seq(self, run_id: str) -> int | None:
         """The seq of the last frame of a run in Redis, if it has any."""
+        return await self._top_seq(run_id)
+
+    async def _top_seq(self, run_id: str) -> int | None:
         last = await self.redis.xrevrange(self._frames_key(run_id), count=1)
         if not last:
             return None
         entry_id = last[0][0]
         return int((entry_id.decode() if isinstance(entry_id, bytes) else entry_id).split("-")[0])
 
+    @_reachable
     async def cancel(self, run_id: str) -> None:
         """Ask whichever replica runs `run_id` to cancel it."""
         local = self._local.get(run_id)
@@ -301,20 +361,34 @@ class RedisBroker:
             )
 
     async def _listen(self, pubsub: Any) -> None:
-        async for message in pubsub.listen():
-            if message.get("type") != "message":
-                continue
-            run = self._local.get(message["data"].decode())
-            if run is not None:
-                run.cancel()
+        delay = 0.05
+        while True:
+            try:
+                async for message in pubsub.listen():
+                    delay = 0.05
+                    if message.get("type") == "message":
+                        run = self._local.get(message["data"].decode())
+                        if run is not None:
+                            run.cancel()
+            except self._down as exc:
+                logger.warning("cancel listener: Redis unreachable (%s); retrying", exc)
+            # Cut from Redis (or never subscribed): subscribe again once it is back.
+            await asyncio.sleep(delay)
+            delay = min(delay * 2, 2.0)
+            with contextlib.suppress(*self._down):
+                await pubsub.aclose()
+                pubsub = self.redis.pubsub()
+                await pubsub.subscribe(self._cancel_channel)
 
     async def aclose(self, timeout: float = 5.0) -> None:
         """Let the runs' last frames reach Redis (up to `timeout` seconds), stop
         listening and close the connection."""
         if self._publishers:
-            await asyncio.wait(self._publishers, timeout=timeout)
+            _, pending = await asyncio.wait(self._publishers, timeout=timeout)
+            for publisher in pending:  # Redis still unreachable: give up
+                publisher.cancel()
         if self._listener is not None:
             self._listener.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
+            with contextlib.suppress(asyncio.CancelledError, *self._down):
                 await self._listener
         await self.redis.aclose()

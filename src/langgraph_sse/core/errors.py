@@ -7,7 +7,7 @@
 
 from __future__ import annotations
 
-__all__ = ["Conflict", "InvalidField", "NotFound", "ServiceError", "TooManyStreams"]
+__all__ = ["Conflict", "InvalidField", "NotFound", "ServiceError", "TooManyStreams", "Unavailable"]
 
 
 class ServiceError(Exception):
@@ -56,3 +56,7 @@ class TooManyStreams(ServiceError):
     def __init__(self, cap: int, what: str = "open streams") -> None:
         super().__init__(f"Too many {what} (at most {cap} at once)")
         self.cap = cap
+
+
+class Unavailable(ServiceError):
+    """A service the run logic needs (Redis) cannot be reached right now (503)."""

@@ -14,6 +14,7 @@ layer itself (a body too large, a query that does not parse) as
 | `Conflict`, `ThreadBusyError` | 409 |
 | `InvalidField`, a pydantic `ValidationError` | 422, `detail` a list of `{type, loc, msg}` |
 | `TooManyStreams` | 429, with `Retry-After` |
+| `Unavailable` | 503, with `Retry-After` |
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ from langgraph_sse.core.errors import (
     NotFound,
     ServiceError,
     TooManyStreams,
+    Unavailable,
 )
 from langgraph_sse.http.responses import JSONResponse
 from langgraph_sse.security.auth import AuthError
@@ -143,11 +145,13 @@ def _status(exc: ServiceError) -> int:
         return 409
     if isinstance(exc, TooManyStreams):
         return 429
+    if isinstance(exc, Unavailable):
+        return 503
     return 400
 
 
 def _headers(exc: ServiceError) -> dict[str, str] | None:
-    return {"Retry-After": "1"} if isinstance(exc, TooManyStreams) else None
+    return {"Retry-After": "1"} if isinstance(exc, TooManyStreams | Unavailable) else None
 
 
 @contextmanager

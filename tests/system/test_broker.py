@@ -10,7 +10,7 @@ from typing import Any
 
 import httpx
 import pytest
-from httpx_sse import EventSource
+from httpx_sse import EventSource, aconnect_sse
 from langchain_core.messages import HumanMessage
 
 from langgraph_sse import (
@@ -220,3 +220,48 @@ async def _read_all(frames: AsyncIterator[bytes]) -> list[dict[str, Any]]:
     body = b"".join([chunk async for chunk in frames])
     response = httpx.Response(200, headers={"content-type": "text/event-stream"}, content=body)
     return [json.loads(sse.data) async for sse in EventSource(response).aiter_sse()]
+
+
+async def test_a_run_whose_replica_died_ends_lost_for_its_followers(
+    prefix: str, serve: Serve
+) -> None:
+    probe = graphs.LoopProbe()
+    dying = RedisBroker(REDIS, prefix=prefix, lease=0.6)
+    a = GraphService(graphs.endless_graph(probe), stream_mode="custom", broker=dying)
+    b = replica(graphs.chat_graph("unused"), prefix, lease=0.6)
+    base_b = await serve(make_asgi_app(b))
+    try:
+        run = await a.start(RunSpec(thread_id="lost", input=HELLO), None, JSONFormat())
+        await probe.started.wait()
+        async with httpx.AsyncClient(base_url=base_b, timeout=10) as client:
+            events: list[dict[str, Any]] = []
+
+            async def follow() -> None:
+                async with aconnect_sse(client, "GET", f"/runs/{run.run_id}/stream") as source:
+                    assert source.response.status_code == 200
+                    async for sse in source.aiter_sse():
+                        events.append(json.loads(sse.data))
+
+            follower = asyncio.create_task(follow())
+            while len(events) < 5:
+                await asyncio.sleep(0.02)
+            # Replica A dies as under kill -9: from Redis's side it just goes
+            # silent (no last frames, no renewals, nothing released).
+            for publisher in dying._publishers:
+                publisher.cancel()
+            await asyncio.wait_for(follower, 10)
+            assert [e["seq"] for e in events] == list(range(len(events)))
+            assert events[-2] == {**events[-2], "type": "error", "error": "lost"}
+            assert events[-1] == {**events[-1], "type": "done", "status": "error"}
+            status = (await client.get(f"/runs/{run.run_id}")).json()["status"]
+            assert status == "error"
+            again = await client.get(
+                f"/runs/{run.run_id}/stream", headers={"Last-Event-ID": str(events[-1]["seq"])}
+            )
+            assert again.status_code == 204  # read to its end: nothing more
+        for key in (f"{prefix}run:{run.run_id}", f"{prefix}run:{run.run_id}:frames"):
+            assert 0 < await b.broker.redis.pttl(key) <= 60_000  # type: ignore[union-attr]
+    finally:
+        run.cancel()
+        await a.shutdown()
+        await b.shutdown()

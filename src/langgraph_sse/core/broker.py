@@ -33,7 +33,7 @@ from langgraph_sse.core.extras import extra
 from langgraph_sse.core.manager import MultitaskStrategy, ThreadBusyError
 from langgraph_sse.core.run import Run
 
-__all__ = ["RedisBroker", "RemoteRun"]
+__all__ = ["RedisBroker", "RemoteRun", "RunLost"]
 
 P = ParamSpec("P")
 T = TypeVar("T")
@@ -45,6 +45,20 @@ logger = logging.getLogger("langgraph_sse")
 _RENEW_IF_HELD = """
 if redis.call('get', KEYS[1]) == ARGV[1] then
   return redis.call('pexpire', KEYS[1], ARGV[2])
+end
+return 0
+"""
+# Whether a run is lost: pending or running, but its replica stopped renewing
+# its `alive` key (killed, cut off). The first to see it marks it so, for all.
+_LOST = """
+local status = redis.call('hget', KEYS[1], 'status')
+if not status then return 0 end
+if redis.call('hget', KEYS[1], 'lost') == '1' then return 1 end
+if (status == 'running' or status == 'pending') and redis.call('exists', KEYS[3]) == 0 then
+  redis.call('hset', KEYS[1], 'status', 'error', 'lost', '1')
+  redis.call('pexpire', KEYS[1], ARGV[1])
+  redis.call('pexpire', KEYS[2], ARGV[1])
+  return 1
 end
 return 0
 """
@@ -70,6 +84,18 @@ def _reachable(
             raise Unavailable("Redis cannot be reached; try again shortly") from exc
 
     return cast(Callable[Concatenate["RedisBroker", P], Coroutine[Any, Any, T]], call)
+
+
+class RunLost(Exception):
+    """The replica running a run stopped (killed, cut off) before its end.
+
+    Args:
+        last_seq: The seq of the run's last frame in Redis (-1: none).
+    """
+
+    def __init__(self, run_id: str, last_seq: int) -> None:
+        super().__init__(f"The replica running run {run_id} stopped; the run is lost")
+        self.last_seq = last_seq
 
 
 class RemoteRun:
@@ -98,8 +124,11 @@ class RedisBroker:
         batch_interval: Seconds between copies of a run's new frames to Redis (a
             reader on another replica sees them that much later; readers on the
             running replica read them from memory at once).
-        lease: Seconds a thread claim lasts unless renewed (renewed every third
-            of it while the run goes on).
+        lease: Seconds a thread claim, and a run's sign of life, last unless
+            renewed (every third of it while the run goes on): a run whose
+            replica stops renewing is lost, its followers get an `error` of type
+            `lost` and `done`.
+        lost_ttl: Seconds a lost run stays in Redis once found lost.
     """
 
     def __init__(
@@ -109,6 +138,7 @@ class RedisBroker:
         prefix: str = "langgraph-sse:",
         batch_interval: float = 0.01,
         lease: float = 30.0,
+        lost_ttl: float = 60.0,
     ) -> None:
         with extra("redis"):
             from redis.asyncio import Redis
@@ -119,6 +149,7 @@ class RedisBroker:
         self.prefix = prefix
         self.batch_interval = batch_interval
         self.lease = lease
+        self.lost_ttl = lost_ttl
         self._listener: asyncio.Task[None] | None = None
         self._local: dict[str, Run] = {}
         self._publishers: set[asyncio.Task[None]] = set()
@@ -132,6 +163,9 @@ class RedisBroker:
 
     def _frames_key(self, run_id: str) -> str:
         return f"{self.prefix}run:{run_id}:frames"
+
+    def _alive_key(self, run_id: str) -> str:
+        return f"{self.prefix}run:{run_id}:alive"
 
     def _thread_key(self, thread_id: str) -> str:
         return f"{self.prefix}thread:{thread_id}"
@@ -224,7 +258,7 @@ class RedisBroker:
                 if finished:
                     break
                 now = asyncio.get_running_loop().time()
-                if run.thread_id is not None and now >= renew_at:
+                if now >= renew_at:
                     await self._retrying(run, self._renew, run)
                     renew_at = now + self.lease / 3
                 # Wake up to renew the claim even while the graph is quiet (a slow
@@ -261,7 +295,10 @@ class RedisBroker:
             "format": run.format,
             "status": run.status,
         }
-        await self.redis.hset(self._info_key(run.run_id), mapping=fields)
+        pipe = self.redis.pipeline(transaction=False)
+        pipe.hset(self._info_key(run.run_id), mapping=fields)
+        pipe.set(self._alive_key(run.run_id), b"1", px=int(self.lease * 1000))
+        await pipe.execute()
 
     async def _copy(self, run: Run, copied: tuple[int, int]) -> tuple[int, int]:
         """Copy the frames after `copied` (log position, last seq); answer the new mark."""
@@ -282,9 +319,11 @@ class RedisBroker:
         return events, seqs[-1]
 
     async def _renew(self, run: Run) -> None:
-        assert run.thread_id is not None
-        key = self._thread_key(run.thread_id)
-        await self.redis.eval(_RENEW_IF_HELD, 1, key, run.run_id, int(self.lease * 1000))
+        lease = int(self.lease * 1000)
+        await self.redis.pexpire(self._alive_key(run.run_id), lease)
+        if run.thread_id is not None:
+            key = self._thread_key(run.thread_id)
+            await self.redis.eval(_RENEW_IF_HELD, 1, key, run.run_id, lease)
 
     async def _close(self, run: Run, position: int, last_seq: int, retention: float) -> None:
         info_key, frames_key = self._info_key(run.run_id), self._frames_key(run.run_id)
@@ -294,6 +333,7 @@ class RedisBroker:
         pipe.hset(info_key, mapping={"status": run.status, "events": position})
         pipe.pexpire(frames_key, ttl)
         pipe.pexpire(info_key, ttl)
+        pipe.delete(self._alive_key(run.run_id))
         await pipe.execute()
         if run.thread_id is not None:  # in case the run died before its `done`
             await self.release_thread(run.thread_id, run.run_id)
@@ -306,13 +346,24 @@ class RedisBroker:
         fields = await self.redis.hgetall(self._info_key(run_id))
         if not fields:
             return None
-        return RemoteRun(run_id, {k.decode(): v.decode() for k, v in fields.items()})
+        remote = RemoteRun(run_id, {k.decode(): v.decode() for k, v in fields.items()})
+        if not remote.finished and run_id not in self._local and await self._is_lost(run_id):
+            remote.status = "error"
+        return remote
+
+    async def _is_lost(self, run_id: str) -> bool:
+        keys = (self._info_key(run_id), self._frames_key(run_id), self._alive_key(run_id))
+        return bool(await self.redis.eval(_LOST, 3, *keys, int(self.lost_ttl * 1000)))
 
     async def frames(
         self, run_id: str, after: int | None, block_ms: int = 1000
     ) -> AsyncIterator[bytes]:
         """The run's frames after SSE id `after` (all of them for None), then the
-        live tail, until the run's end."""
+        live tail, until the run's end.
+
+        Raises:
+            RunLost: the replica running it stopped before its end.
+        """
         key = self._frames_key(run_id)
         last = "0-0" if after is None else f"{after}-1"
         while True:
@@ -320,6 +371,8 @@ class RedisBroker:
             if not reply:
                 if not await self.redis.exists(key):
                     return  # expired, or never published
+                if await self._is_lost(run_id):
+                    raise RunLost(run_id, int(last.split("-")[0]) if last != "0-0" else -1)
                 continue
             chunk: list[bytes] = []
             for entry_id, fields in reply[0][1]:

@@ -18,8 +18,9 @@ import anyio
 from starlette.requests import Request
 from starlette.responses import Response
 
-from langgraph_sse.core.broker import RemoteRun
+from langgraph_sse.core.broker import RemoteRun, RunLost
 from langgraph_sse.core.encoding import WireFormat
+from langgraph_sse.core.events import DoneEvent, ErrorEvent
 from langgraph_sse.core.run import Run
 from langgraph_sse.core.service import GraphService
 from langgraph_sse.core.spec import RunSpec
@@ -99,6 +100,8 @@ class RunStreams:
         )
         if frames is None:
             return Response(status_code=204, headers=run_headers(run))
+        if isinstance(run, RemoteRun):
+            frames = _ended_if_lost(frames, wire_format)
         key = stream_key(request, principal)
         self.service.streams.open(key)
         return self._respond(run, frames, key, cancel_on_disconnect=False)
@@ -149,3 +152,19 @@ def run_headers(run: Run | RemoteRun) -> dict[str, str]:
     """`X-Run-Id` and `X-Thread-Id`. Header values must be Latin-1 without line
     breaks: the thread id is percent-encoded (the `metadata` event carries it as it is)."""
     return {"X-Run-Id": run.run_id, "X-Thread-Id": quote(run.thread_id or "", safe="")}
+
+
+async def _ended_if_lost(
+    frames: AsyncIterator[bytes], wire_format: WireFormat
+) -> AsyncIterator[bytes]:
+    """A remote run's frames; if its replica died, an `error` of type `lost` and
+    `done` to end them, numbered after its last frame."""
+    try:
+        async for chunk in frames:
+            yield chunk
+    except RunLost as lost:
+        encode = wire_format.encoder()
+        seq = lost.last_seq + 1
+        yield encode(ErrorEvent(seq=seq, error="lost", message=str(lost))) + encode(
+            DoneEvent(seq=seq + 1, status="error")
+        )

@@ -33,7 +33,7 @@ from langgraph_sse.core.extras import extra
 from langgraph_sse.core.manager import MultitaskStrategy, ThreadBusyError
 from langgraph_sse.core.run import Run
 
-__all__ = ["RedisBroker", "RemoteRun", "RunLost"]
+__all__ = ["RedisBroker", "RelayStopped", "RemoteRun", "RunLost"]
 
 P = ParamSpec("P")
 T = TypeVar("T")
@@ -95,6 +95,18 @@ class RunLost(Exception):
 
     def __init__(self, run_id: str, last_seq: int) -> None:
         super().__init__(f"The replica running run {run_id} stopped; the run is lost")
+        self.last_seq = last_seq
+
+
+class RelayStopped(Exception):
+    """This replica stopped following a run that goes on elsewhere (it is shutting down).
+
+    Args:
+        last_seq: The seq of the last frame it relayed (-1: none).
+    """
+
+    def __init__(self, last_seq: int) -> None:
+        super().__init__("This server is shutting down; resume on another with Last-Event-ID")
         self.last_seq = last_seq
 
 
@@ -230,9 +242,12 @@ class RedisBroker:
         while await self.redis.exists(self._thread_key(thread_id)):
             await asyncio.sleep(poll)
 
-    def share(self, run: Run, retention: float) -> None:
-        """[publish][langgraph_sse.core.broker.RedisBroker.publish] `run` in a task
-        beside it, awaited on [aclose][langgraph_sse.core.broker.RedisBroker.aclose]."""
+    @_reachable
+    async def share(self, run: Run, retention: float) -> None:
+        """Record `run` in Redis, so that any replica finds it from now on, then
+        [publish][langgraph_sse.core.broker.RedisBroker.publish] it in a task beside
+        it, awaited on [aclose][langgraph_sse.core.broker.RedisBroker.aclose]."""
+        await self._open(run)
         publisher = asyncio.get_running_loop().create_task(
             self.publish(run, retention), name=f"langgraph-sse publish {run.run_id}"
         )
@@ -251,7 +266,6 @@ class RedisBroker:
         copied = (0, 0)  # (log position, seq of the last frame) copied to Redis
         renew_at = asyncio.get_running_loop().time() + self.lease / 3
         try:
-            await self._retrying(run, self._open, run)
             while True:
                 finished = run.finished
                 copied = await self._retrying(run, self._copy, run, copied)
@@ -356,17 +370,24 @@ class RedisBroker:
         return bool(await self.redis.eval(_LOST, 3, *keys, int(self.lost_ttl * 1000)))
 
     async def frames(
-        self, run_id: str, after: int | None, block_ms: int = 1000
+        self,
+        run_id: str,
+        after: int | None,
+        block_ms: int = 1000,
+        stop: asyncio.Event | None = None,
     ) -> AsyncIterator[bytes]:
         """The run's frames after SSE id `after` (all of them for None), then the
         live tail, until the run's end.
 
         Raises:
             RunLost: the replica running it stopped before its end.
+            RelayStopped: `stop` was set (checked at least every `block_ms`).
         """
         key = self._frames_key(run_id)
         last = "0-0" if after is None else f"{after}-1"
         while True:
+            if stop is not None and stop.is_set():
+                raise RelayStopped(int(last.split("-")[0]) if last != "0-0" else -1)
             reply = await self.redis.xread({key: last}, count=500, block=block_ms)
             if not reply:
                 if not await self.redis.exists(key):

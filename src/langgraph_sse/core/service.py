@@ -292,7 +292,11 @@ class GraphService:
             before_done=before_done,
         )
         if self.broker is not None:
-            self.broker.share(run, self.runs.retention)
+            try:
+                await self.broker.share(run, self.runs.retention)
+            except BaseException:
+                run.cancel()  # not known to the other replicas: it must not run
+                raise
         log = {
             "run_id": run_id,
             "thread_id": thread_id,
@@ -343,10 +347,12 @@ class GraphService:
         *,
         last_event_id: str | None = None,
         flush_interval: float = 0.0,
+        stop: asyncio.Event | None = None,
     ) -> tuple[AnyRun, AsyncIterator[bytes] | None]:
         """The run and its frames after `last_event_id` (all of them for None),
         then its live tail, from this process or from Redis; None for the frames
-        when the run is over and `last_event_id` was its last.
+        when the run is over and `last_event_id` was its last. Setting `stop`
+        ends the frames of a run followed from Redis (`RelayStopped`).
 
         Raises:
             NotFound: as [find][langgraph_sse.core.service.GraphService.find].
@@ -377,7 +383,7 @@ class GraphService:
             last = await self.broker.last_seq(run.run_id)
             if last is not None and after >= last:
                 return run, None
-        return run, self.broker.frames(run.run_id, after)
+        return run, self.broker.frames(run.run_id, after, stop=stop)
 
     async def cancel(self, run_id: str, principal: Principal | None) -> AnyRun:
         """Stop the run (its readers get `done` with status `cancelled`), wait up

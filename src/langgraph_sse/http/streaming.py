@@ -10,6 +10,7 @@ it with an `error` event of type `shutdown`.
 
 from __future__ import annotations
 
+import asyncio
 import functools
 from collections.abc import AsyncIterator
 from urllib.parse import quote
@@ -18,7 +19,7 @@ import anyio
 from starlette.requests import Request
 from starlette.responses import Response
 
-from langgraph_sse.core.broker import RemoteRun, RunLost
+from langgraph_sse.core.broker import RelayStopped, RemoteRun, RunLost
 from langgraph_sse.core.encoding import WireFormat
 from langgraph_sse.core.events import DoneEvent, ErrorEvent
 from langgraph_sse.core.run import Run
@@ -91,19 +92,22 @@ class RunStreams:
             ServiceError: as [GraphService.join][langgraph_sse.core.service.GraphService.join],
                 or `TooManyStreams` over the caller's cap.
         """
+        stop = asyncio.Event()  # set when this server shuts down
         run, frames = await self.service.join(
             run_id,
             principal,
             wire_format,
             last_event_id=last_event_id,
             flush_interval=self.flush_interval,
+            stop=stop,
         )
         if frames is None:
             return Response(status_code=204, headers=run_headers(run))
-        if isinstance(run, RemoteRun):
-            frames = _ended_if_lost(frames, wire_format)
         key = stream_key(request, principal)
         self.service.streams.open(key)
+        if isinstance(run, RemoteRun):
+            relayed = _relayed(frames, wire_format)
+            return self._respond(run, relayed, key, cancel_on_disconnect=False, stop=stop)
         return self._respond(run, frames, key, cancel_on_disconnect=False)
 
     def _respond(
@@ -113,13 +117,17 @@ class RunStreams:
         key: str,
         *,
         cancel_on_disconnect: bool,
+        stop: asyncio.Event | None = None,
     ) -> Response:
         local = run if isinstance(run, Run) else None
+        on_shutdown = None if stop is None else stop.set
+        if local is not None:
+            on_shutdown = functools.partial(local.cancel, "shutdown")
         return event_stream_response(
             self._send(local, frames, key, cancel_on_disconnect),
             ping_interval=self.ping_interval,
             headers=run_headers(run),
-            on_shutdown=None if local is None else functools.partial(local.cancel, "shutdown"),
+            on_shutdown=on_shutdown,
         )
 
     async def _send(
@@ -154,17 +162,24 @@ def run_headers(run: Run | RemoteRun) -> dict[str, str]:
     return {"X-Run-Id": run.run_id, "X-Thread-Id": quote(run.thread_id or "", safe="")}
 
 
-async def _ended_if_lost(
-    frames: AsyncIterator[bytes], wire_format: WireFormat
-) -> AsyncIterator[bytes]:
-    """A remote run's frames; if its replica died, an `error` of type `lost` and
-    `done` to end them, numbered after its last frame."""
+async def _relayed(frames: AsyncIterator[bytes], wire_format: WireFormat) -> AsyncIterator[bytes]:
+    """A remote run's frames, ended with an `error` and `done` when they stop early:
+    its replica died (`lost`): numbered after its last frame, as its true end; or
+    this server shuts down (`shutdown`) while the run goes on elsewhere: without SSE
+    ids, so a client resuming with `Last-Event-ID` loses none of the run's frames."""
+    encode = wire_format.encoder()
     try:
         async for chunk in frames:
             yield chunk
     except RunLost as lost:
-        encode = wire_format.encoder()
         seq = lost.last_seq + 1
         yield encode(ErrorEvent(seq=seq, error="lost", message=str(lost))) + encode(
             DoneEvent(seq=seq + 1, status="error")
         )
+    except RelayStopped as stopped:
+        seq = stopped.last_seq + 1
+        ending = encode(ErrorEvent(seq=seq, error="shutdown", message=str(stopped))) + encode(
+            DoneEvent(seq=seq + 1, status="error")
+        )
+        lines = ending.split(b"\n")[:-1]
+        yield b"".join(line + b"\n" for line in lines if not line.startswith(b"id:"))

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import uuid
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -32,18 +31,6 @@ from tests.servers import REDIS, needs_redis
 pytestmark = needs_redis
 
 HELLO = {"messages": [HumanMessage(content="hello")]}
-
-
-@pytest.fixture
-async def prefix() -> AsyncIterator[str]:
-    """A key prefix of this test's own; its keys are removed afterwards."""
-    prefix = f"langgraph-sse-test:{uuid.uuid4().hex}:"
-    yield prefix
-    cleaner = RedisBroker(REDIS, prefix=prefix)
-    keys = [key async for key in cleaner.redis.scan_iter(match=f"{prefix}*")]
-    if keys:
-        await cleaner.redis.delete(*keys)
-    await cleaner.aclose()
 
 
 def replica(graph: object, prefix: str, lease: float) -> GraphService:

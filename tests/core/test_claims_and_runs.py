@@ -1,0 +1,180 @@
+"""A new thread's claim through a run's life, and Run's byte cap, hook and waits."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Awaitable, Callable
+from typing import Any
+
+import pytest
+from langchain_core.messages import HumanMessage
+from langgraph.checkpoint.memory import InMemorySaver
+from langgraph.types import Command
+
+from langgraph_sse import (
+    CustomEvent,
+    Event,
+    GraphService,
+    JSONFormat,
+    NotFound,
+    Principal,
+    Run,
+    RunSpec,
+    encode_event,
+)
+from tests import graphs
+from tests.protocols.native.test_attacks import SlowSaver
+
+ALICE, BOB = Principal("alice"), Principal("bob")
+HELLO = {"messages": [HumanMessage(content="hello")]}
+SECRET = "test-secret-that-is-long-enough-for-hs256"
+
+
+# -- core/threads.py and the claim in core/service.py ------------------------------
+
+
+async def test_a_new_thread_stays_claimed_while_any_run_of_its_claimant_holds_it() -> None:
+    # thr-04: Alice has two runs on a new thread; the first ends (cancelled before it
+    # wrote anything) while the second waits its turn: the thread is still hers.
+    service = GraphService(graphs.chat_graph("a", "b", "c", checkpointer=SlowSaver(0.5)))
+    enqueue = RunSpec(thread_id="new", input=HELLO, multitask="enqueue")
+    first = await service.start(enqueue, ALICE, JSONFormat())
+    second = await service.start(enqueue, ALICE, JSONFormat())
+    first.cancel()
+    await first.wait()
+    await asyncio.sleep(0)
+    assert first.status == "cancelled" and not second.finished
+    with pytest.raises(NotFound):
+        await service.start(enqueue, BOB, JSONFormat())
+    await asyncio.wait_for(second.wait(), 10)
+    assert second.status == "success"
+    assert (await service.threads.state("new", ALICE))["metadata"]["owner"] == "alice"
+
+
+class StaleReadSaver(InMemorySaver):
+    """Answers one read late, with what it found before the delay (a lagging replica)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.stale_reads = 0
+
+    async def aget_tuple(self, config: Any) -> Any:
+        found = await super().aget_tuple(config)
+        if self.stale_reads:
+            self.stale_reads -= 1
+            await asyncio.sleep(1.0)
+        return found
+
+
+async def test_a_thread_written_while_the_claim_was_read_is_its_writers() -> None:
+    # thr-05: Bob's first look finds no thread; meanwhile Alice claims it, writes it
+    # and ends; Bob must not get it.
+    saver = StaleReadSaver()
+    service = GraphService(graphs.chat_graph("alice's answer", checkpointer=saver))
+    saver.stale_reads = 1
+    bob = asyncio.create_task(service.start(RunSpec(thread_id="t", input=HELLO), BOB, JSONFormat()))
+    await asyncio.sleep(0.05)  # Bob is in his first (slow) read
+    alice = await service.start(RunSpec(thread_id="t", input=HELLO), ALICE, JSONFormat())
+    await asyncio.wait_for(alice.wait(), 5)
+    assert alice.status == "success" and not bob.done()
+    with pytest.raises(NotFound):
+        await bob
+    assert (await service.threads.state("t", ALICE))["metadata"]["owner"] == "alice"
+
+
+async def test_a_run_that_fails_to_start_lets_its_new_thread_go() -> None:  # svc-04
+    service = GraphService(graphs.approval_graph())
+    resume = RunSpec(thread_id="ghost", command=Command(resume="yes"))
+    with pytest.raises(NotFound):  # nothing to resume: the thread does not exist
+        await service.start(resume, ALICE, JSONFormat())
+    run = await service.start(RunSpec(thread_id="ghost", input=HELLO), BOB, JSONFormat())
+    await asyncio.wait_for(run.wait(), 5)
+    assert (await service.threads.state("ghost", BOB))["metadata"]["owner"] == "bob"
+
+
+async def test_a_run_that_ends_without_a_checkpoint_lets_its_new_thread_go() -> None:  # svc-05
+    service = GraphService(graphs.chat_graph("x", "y"))
+    run = await service.start(RunSpec(thread_id="gone", input=HELLO), ALICE, JSONFormat())
+    run.cancel()  # before the graph ran: nothing was written
+    await run.wait()
+    await asyncio.sleep(0)
+    assert run.status == "cancelled"
+    other = await service.start(RunSpec(thread_id="gone", input=HELLO), BOB, JSONFormat())
+    await asyncio.wait_for(other.wait(), 5)
+    assert other.status == "success"
+
+
+# -- core/run.py --------------------------------------------------------------------
+
+
+async def events(count: int) -> AsyncIterator[Event]:
+    for seq in range(count):
+        yield CustomEvent(seq=seq, data="x" * 10)
+
+
+async def test_a_run_of_exactly_max_bytes_is_not_stopped() -> None:  # run-01
+    whole = Run(events(5), encode_event, run_id="whole")
+    await whole.wait()
+    size = sum(len(frame) for frame in whole.log_slice(0)[1])
+    exact = Run(events(5), encode_event, run_id="exact", max_bytes=size)
+    await exact.wait()
+    assert exact.status == "success" and exact.end_reason is None
+    over = Run(events(5), encode_event, run_id="over", max_bytes=size - 1)
+    await over.wait()
+    assert over.status == "error" and over.end_reason == "too_large"
+
+
+def _hook(run_box: list[Run], seen: list[int]) -> Callable[[], Awaitable[None]]:
+    async def before_done() -> None:
+        seen.append(run_box[0].events)
+
+    return before_done
+
+
+async def test_before_done_runs_before_the_done_of_a_cancelled_run() -> None:  # run-05
+    async def endless() -> AsyncIterator[Event]:
+        seq = 0
+        while True:
+            yield CustomEvent(seq=seq, data=seq)
+            seq += 1
+            await asyncio.sleep(0.01)
+
+    box: list[Run] = []
+    seen: list[int] = []
+    run = Run(endless(), encode_event, run_id="c", before_done=_hook(box, seen))
+    box.append(run)
+    await asyncio.sleep(0.05)
+    run.cancel()
+    await run.wait()
+    assert run.status == "cancelled"
+    assert seen == [run.events - 1]  # called once, just before the done frame
+
+
+async def test_before_done_runs_before_the_done_of_a_failed_run() -> None:  # run-06
+    async def failing() -> AsyncIterator[Event]:
+        yield CustomEvent(seq=0, data="fine")
+        raise RuntimeError("boom")
+
+    box: list[Run] = []
+    seen: list[int] = []
+    run = Run(failing(), encode_event, run_id="f", before_done=_hook(box, seen))
+    box.append(run)
+    await run.wait()
+    assert run.status == "error"
+    assert seen == [run.events - 1]  # after the error frame, before done
+
+
+async def test_wait_for_frames_waits_while_the_reader_is_caught_up() -> None:  # run-11
+    async def quiet() -> AsyncIterator[Event]:
+        yield CustomEvent(seq=0, data="first")
+        await asyncio.sleep(10)
+        yield CustomEvent(seq=1, data="late")
+
+    run = Run(quiet(), encode_event, run_id="q")
+    await run.wait_for_frames(0)  # the first frame came
+    assert run.events == 1
+    with pytest.raises(TimeoutError):  # nothing more yet: it must not return
+        await asyncio.wait_for(run.wait_for_frames(1), 0.2)
+    run.cancel()
+    await run.wait_for_frames(1)  # the end releases it
+    assert run.finished

@@ -1,0 +1,126 @@
+"""Thread claims across replicas under interrupt, enqueue and a failed release (Redis)."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from langchain_core.messages import HumanMessage
+
+from langgraph_sse import (
+    GraphService,
+    JSONFormat,
+    Principal,
+    RedisBroker,
+    RunSpec,
+    ThreadBusyError,
+)
+from tests import graphs
+from tests.servers import REDIS, needs_redis
+
+pytestmark = needs_redis
+
+ALICE, BOB = Principal("alice"), Principal("bob")
+HELLO = {"messages": [HumanMessage(content="hello")]}
+SECRET = "test-secret-that-is-long-enough-for-hs256"
+
+
+# -- core/broker.py (needs Redis) ---------------------------------------------------
+
+
+def replica(graph: Any, prefix: str, broker: type[RedisBroker] = RedisBroker) -> GraphService:
+    return GraphService(graph, stream_mode="custom", broker=broker(REDIS, prefix=prefix, lease=5))
+
+
+async def wait_until(predicate: Callable[[], bool], timeout: float = 5.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        assert time.monotonic() < deadline, "timed out"
+        await asyncio.sleep(0.02)
+
+
+class SlowCloseBroker(RedisBroker):
+    """Closes a finished run's records 0.3 s late (a slow Redis): meanwhile the
+    next run has taken the thread."""
+
+    async def _close(self, *args: Any) -> None:
+        await asyncio.sleep(0.3)
+        await super()._close(*args)
+
+
+async def test_interrupt_across_replicas_cancels_the_holder_and_keeps_the_claim(
+    prefix: str,
+) -> None:
+    # brk-08: B (interrupt) on replica b cancels A on replica a.
+    # brk-12: A's publisher, closing after B took the thread, must not free B's claim.
+    probe_a, probe_b = graphs.LoopProbe(), graphs.LoopProbe()
+    a = replica(graphs.endless_graph(probe_a), prefix, SlowCloseBroker)
+    b = replica(graphs.endless_graph(probe_b), prefix)
+    c = replica(graphs.chat_graph("third"), prefix)
+    try:
+        first = await a.start(RunSpec(thread_id="t", input=HELLO), None, JSONFormat())
+        await probe_a.started.wait()
+        interrupt = RunSpec(thread_id="t", input=HELLO, multitask="interrupt")
+        second = await b.start(interrupt, None, JSONFormat())
+        await asyncio.wait_for(probe_b.started.wait(), 5)
+        assert first.status == "cancelled" and second.status == "running"
+        await asyncio.sleep(0.6)  # A's publisher has closed, after B took the thread
+        with pytest.raises(ThreadBusyError):
+            await c.start(RunSpec(thread_id="t", input=HELLO), None, JSONFormat())
+    finally:
+        for service in (a, b, c):
+            await service.shutdown()
+
+
+async def test_a_queued_run_holds_the_thread_once_it_starts(prefix: str) -> None:
+    # brk-09: B waits for A (enqueue), then must take the claim before it runs.
+    probe_a, probe_b = graphs.LoopProbe(), graphs.LoopProbe()
+    a = replica(graphs.endless_graph(probe_a), prefix)
+    b = replica(graphs.endless_graph(probe_b), prefix)
+    c = replica(graphs.chat_graph("third"), prefix)
+    try:
+        first = await a.start(RunSpec(thread_id="t", input=HELLO), None, JSONFormat())
+        await probe_a.started.wait()
+        queued = RunSpec(thread_id="t", input=HELLO, multitask="enqueue")
+        second = await b.start(queued, None, JSONFormat())
+        await a.cancel(first.run_id, None)
+        await asyncio.wait_for(probe_b.started.wait(), 5)
+        assert second.status == "running"
+        with pytest.raises(ThreadBusyError):
+            await c.start(RunSpec(thread_id="t", input=HELLO), None, JSONFormat())
+    finally:
+        for service in (a, b, c):
+            await service.shutdown()
+
+
+class FlakyReleaseBroker(RedisBroker):
+    """Fails its first release (a Redis blip), as before_done may."""
+
+    failed = False
+
+    async def release_thread(self, thread_id: str, run_id: str) -> None:
+        if not self.failed:
+            self.failed = True
+            raise ConnectionError("Redis blip")
+        await super().release_thread(thread_id, run_id)
+
+
+async def test_a_thread_whose_release_failed_is_freed_when_the_run_is_closed(
+    prefix: str,
+) -> None:  # brk-13
+    a = replica(graphs.chat_graph("first"), prefix, FlakyReleaseBroker)
+    b = replica(graphs.chat_graph("second"), prefix)
+    try:
+        run = await a.start(RunSpec(thread_id="t", input=HELLO), None, JSONFormat())
+        await asyncio.wait_for(run.wait(), 5)
+        assert run.status == "success" and a.broker.failed  # type: ignore[union-attr]
+        await asyncio.sleep(0.3)  # the publisher's close (lease is 5 s)
+        after = await b.start(RunSpec(thread_id="t", input=HELLO), None, JSONFormat())
+        await asyncio.wait_for(after.wait(), 5)
+        assert after.status == "success"
+    finally:
+        await a.shutdown()
+        await b.shutdown()

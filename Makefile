@@ -4,7 +4,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: install demo test lint typecheck docs docs-serve bench clean
+.PHONY: install demo test lint typecheck docs docs-serve bench mutants clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -39,6 +39,10 @@ docs-serve: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python -m benchmarks
+
+## A mutation pass over auth, ownership, limits, threads, service, runs and the broker (about 20 minutes; not in CI)
+mutants: $(STAMP)
+	PYTEST=$(BIN)/pytest $(BIN)/python scripts/mutate.py
 
 clean:
 	rm -rf $(VENV) site .pytest_cache .mypy_cache .ruff_cache .hypothesis

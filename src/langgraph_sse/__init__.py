@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 from langgraph_sse.adapters.asgi import make_asgi_app
 from langgraph_sse.adapters.mount import MountOptions
 from langgraph_sse.adapters.starlette import RouteList, make_routes
-from langgraph_sse.core.broker import RedisBroker, RemoteRun
+from langgraph_sse.core.broker import RedisBroker
 from langgraph_sse.core.checkpointers import postgres_checkpointer, sqlite_checkpointer
 from langgraph_sse.core.encoding import Encoder, WireFormat
 from langgraph_sse.core.errors import (
@@ -51,9 +51,11 @@ from langgraph_sse.core.events import (
 )
 from langgraph_sse.core.extras import extra as _extra
 from langgraph_sse.core.manager import MultitaskStrategy, RunManager, ThreadBusyError
+from langgraph_sse.core.outcome import Outcome
+from langgraph_sse.core.remote import RemoteRun
 from langgraph_sse.core.run import Run
 from langgraph_sse.core.serialize import SerializationError, dumps, to_jsonable
-from langgraph_sse.core.service import GraphService, Outcome
+from langgraph_sse.core.service import GraphService
 from langgraph_sse.core.spec import RunSpec, ThreadId
 from langgraph_sse.core.translate import (
     STREAM_MODES,

@@ -28,46 +28,18 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine
 from typing import Any, Concatenate, ParamSpec, TypeVar, cast
 
 from langgraph_sse.core.errors import Unavailable
-from langgraph_sse.core.events import RunStatus
 from langgraph_sse.core.extras import extra
 from langgraph_sse.core.manager import MultitaskStrategy, ThreadBusyError
+from langgraph_sse.core.redis_scripts import DELETE_IF_HELD, MARK_LOST, RENEW_IF_HELD
+from langgraph_sse.core.remote import RelayStopped, RemoteRun, RunLost
 from langgraph_sse.core.run import Run
 
-__all__ = ["RedisBroker", "RelayStopped", "RemoteRun", "RunLost"]
+__all__ = ["RedisBroker"]
 
 P = ParamSpec("P")
 T = TypeVar("T")
 
 logger = logging.getLogger("langgraph_sse")
-
-# Compare-and-act on a thread claim, atomically: only the run holding it may
-# renew or free it.
-_RENEW_IF_HELD = """
-if redis.call('get', KEYS[1]) == ARGV[1] then
-  return redis.call('pexpire', KEYS[1], ARGV[2])
-end
-return 0
-"""
-# Whether a run is lost: pending or running, but its replica stopped renewing
-# its `alive` key (killed, cut off). The first to see it marks it so, for all.
-_LOST = """
-local status = redis.call('hget', KEYS[1], 'status')
-if not status then return 0 end
-if redis.call('hget', KEYS[1], 'lost') == '1' then return 1 end
-if (status == 'running' or status == 'pending') and redis.call('exists', KEYS[3]) == 0 then
-  redis.call('hset', KEYS[1], 'status', 'error', 'lost', '1')
-  redis.call('pexpire', KEYS[1], ARGV[1])
-  redis.call('pexpire', KEYS[2], ARGV[1])
-  return 1
-end
-return 0
-"""
-_DELETE_IF_HELD = """
-if redis.call('get', KEYS[1]) == ARGV[1] then
-  return redis.call('del', KEYS[1])
-end
-return 0
-"""
 
 
 def _reachable(
@@ -84,47 +56,6 @@ def _reachable(
             raise Unavailable("Redis cannot be reached; try again shortly") from exc
 
     return cast(Callable[Concatenate["RedisBroker", P], Coroutine[Any, Any, T]], call)
-
-
-class RunLost(Exception):
-    """The replica running a run stopped (killed, cut off) before its end.
-
-    Args:
-        last_seq: The seq of the run's last frame in Redis (-1: none).
-    """
-
-    def __init__(self, run_id: str, last_seq: int) -> None:
-        super().__init__(f"The replica running run {run_id} stopped; the run is lost")
-        self.last_seq = last_seq
-
-
-class RelayStopped(Exception):
-    """This replica stopped following a run that goes on elsewhere (it is shutting down).
-
-    Args:
-        last_seq: The seq of the last frame it relayed (-1: none).
-    """
-
-    def __init__(self, last_seq: int) -> None:
-        super().__init__("This server is shutting down; resume on another with Last-Event-ID")
-        self.last_seq = last_seq
-
-
-class RemoteRun:
-    """What a replica knows of a run kept in Redis (possibly running elsewhere)."""
-
-    def __init__(self, run_id: str, fields: dict[str, str]) -> None:
-        self.run_id = run_id
-        self.thread_id: str | None = fields.get("thread_id") or None
-        self.owner: str | None = fields.get("owner") or None
-        self.status = cast(RunStatus, fields.get("status", "running"))
-        self.format = fields.get("format") or "json"
-        self.events = int(fields.get("events", "0"))
-
-    @property
-    def finished(self) -> bool:
-        """True once the run has ended."""
-        return self.status not in ("pending", "running")
 
 
 class RedisBroker:
@@ -235,7 +166,7 @@ class RedisBroker:
 
     async def release_thread(self, thread_id: str, run_id: str) -> None:
         """Free `thread_id` if `run_id` still holds it."""
-        await self.redis.eval(_DELETE_IF_HELD, 1, self._thread_key(thread_id), run_id)
+        await self.redis.eval(DELETE_IF_HELD, 1, self._thread_key(thread_id), run_id)
 
     async def wait_for_thread(self, thread_id: str, poll: float = 0.05) -> None:
         """Wait until no run holds `thread_id`."""
@@ -337,7 +268,7 @@ class RedisBroker:
         await self.redis.pexpire(self._alive_key(run.run_id), lease)
         if run.thread_id is not None:
             key = self._thread_key(run.thread_id)
-            await self.redis.eval(_RENEW_IF_HELD, 1, key, run.run_id, lease)
+            await self.redis.eval(RENEW_IF_HELD, 1, key, run.run_id, lease)
 
     async def _close(self, run: Run, position: int, last_seq: int, retention: float) -> None:
         info_key, frames_key = self._info_key(run.run_id), self._frames_key(run.run_id)
@@ -367,7 +298,7 @@ class RedisBroker:
 
     async def _is_lost(self, run_id: str) -> bool:
         keys = (self._info_key(run_id), self._frames_key(run_id), self._alive_key(run_id))
-        return bool(await self.redis.eval(_LOST, 3, *keys, int(self.lost_ttl * 1000)))
+        return bool(await self.redis.eval(MARK_LOST, 3, *keys, int(self.lost_ttl * 1000)))
 
     async def frames(
         self,

@@ -31,23 +31,26 @@ class InvalidField(ServiceError):
         loc: Where the field is in its part of the request, e.g. `("stream_mode", 0)`.
         msg: What is wrong with it.
         type: A short machine-readable kind, e.g. `"value_error"`.
-        where: The part of the request: `"body"`, `"query"`, `"header"`... None
-            lets the HTTP layer say (the endpoint's body, else its query).
     """
 
-    def __init__(
-        self,
-        loc: tuple[str | int, ...],
-        msg: str,
-        type: str = "value_error",
-        *,
-        where: str | None = None,
-    ) -> None:
+    where: str | None = None
+    """The part of the request: `"body"`, `"query"`, `"header"`... None lets the
+    HTTP layer say (the endpoint's body, else its query)."""
+
+    def __init__(self, loc: tuple[str | int, ...], msg: str, type: str = "value_error") -> None:
         super().__init__(msg)
         self.loc = loc
-        self.msg = msg
         self.type = type
+
+    def at(self, where: str) -> InvalidField:
+        """This error, in the `where` part of the request."""
         self.where = where
+        return self
+
+    @property
+    def msg(self) -> str:
+        """What is wrong with the field."""
+        return str(self)
 
 
 class TooManyStreams(ServiceError):

@@ -19,26 +19,27 @@ from __future__ import annotations
 
 import asyncio
 import functools
-import json
 import logging
-import re
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Sequence
 from contextlib import asynccontextmanager
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 import anyio
 from langchain_core.runnables import RunnableConfig
 from langgraph.pregel import Pregel
 
-from langgraph_sse.core.broker import RedisBroker, RemoteRun
+from langgraph_sse.core.broker import RedisBroker
 from langgraph_sse.core.encoding import Encoder, WireFormat
 from langgraph_sse.core.errors import Conflict, InvalidField, NotFound, TooManyStreams
-from langgraph_sse.core.events import ErrorEvent, Event, InterruptEvent, NodeStartEvent, ValuesEvent
+from langgraph_sse.core.events import Event
 from langgraph_sse.core.manager import RunManager
+from langgraph_sse.core.outcome import Outcome
+from langgraph_sse.core.remote import RemoteRun
 from langgraph_sse.core.run import Run
-from langgraph_sse.core.spec import RunSpec
+from langgraph_sse.core.runlog import log_run
+from langgraph_sse.core.spec import RunSpec, merge_config
 from langgraph_sse.core.threads import Threads, has_checkpointer, thread_config
 from langgraph_sse.core.translate import StreamMode, normalize_stream_mode, stream_events
 from langgraph_sse.security.auth import Auth, AuthError, Principal
@@ -48,24 +49,11 @@ from langgraph_sse.security.ownership import PRIVATE_THREADS, ThreadOwnership
 if TYPE_CHECKING:
     from starlette.requests import Request
 
-__all__ = ["GraphService", "Outcome"]
+__all__ = ["GraphService"]
 
 logger = logging.getLogger("langgraph_sse")
 
 AnyRun = Run | RemoteRun
-
-
-@dataclass
-class Outcome:
-    """What a run that was waited for produced ([GraphService.wait][langgraph_sse.core.service.GraphService.wait])."""
-
-    run: Run
-    values: Any = None
-    """The root graph's last `values` (its final state for a StateGraph)."""
-    interrupts: list[dict[str, Any]] = field(default_factory=list)
-    """Pending interrupts, `{"id", "value"}` each."""
-    error: dict[str, str] | None = None
-    """`{"error": class name, "message": ...}` when the run failed."""
 
 
 class GraphService:
@@ -193,22 +181,12 @@ class GraphService:
         internal = replace(spec, stream_mode=("values", "tasks"), subgraphs=False)
         run = await self._start(internal, principal, wire_format, collect)
         await run.wait()
-        outcome = Outcome(run)
-        ran = False  # whether any node started: if not, the graph refused the input
-        for event in collected:
-            if isinstance(event, ValuesEvent) and not event.ns:
-                outcome.values = event.data
-            elif isinstance(event, NodeStartEvent):
-                ran = True
-            elif isinstance(event, InterruptEvent):
-                outcome.interrupts.append({"id": event.id, "value": event.value})
-            elif isinstance(event, ErrorEvent):
-                outcome.error = {"error": event.error, "message": event.message}
-        if run.status == "error" and run.end_reason is None and not ran and outcome.error:
+        outcome = Outcome.of(run, collected)
+        if outcome.refused:
             # The graph refused the input before any node ran (e.g. EmptyInputError,
             # or an update it cannot apply): the client's fault. (LangGraph may have
             # saved the input as a checkpoint already: it stays in the history.)
-            error = outcome.error
+            error = outcome.error or {}
             raise InvalidField(
                 ("input",),
                 f"The graph refused the input: {error['error']}: {error['message']}",
@@ -303,13 +281,13 @@ class GraphService:
             "principal": None if principal is None else principal.id,
             "modes": ",".join(modes),
         }
-        run.add_done_callback(functools.partial(_log_run, log))
+        run.add_done_callback(functools.partial(log_run, log))
         return run
 
     def _config(self, spec: RunSpec, thread_id: str, principal: Principal | None) -> RunnableConfig:
         config = self.config
         if spec.config is not None:  # only keys the limits allow get this far
-            config = _merge_config(config, dict(spec.config))
+            config = merge_config(config, spec.config)
         config = thread_config(thread_id, config)
         if principal is not None and self.ownership is not None:
             config = self.ownership.stamp(config, principal)
@@ -369,11 +347,8 @@ class GraphService:
             # checked against its last id.
             start = run.position_after(after) if isinstance(run, Run) else 0
         except ValueError:
-            raise InvalidField(
-                ("last-event-id",),
-                f"Not an event id of this run: {last_event_id!r}",
-                where="header",
-            ) from None
+            error = f"Not an event id of this run: {last_event_id!r}"
+            raise InvalidField(("last-event-id",), error).at("header") from None
         if isinstance(run, Run):
             if run.finished and start >= run.events:
                 return run, None
@@ -432,34 +407,3 @@ class GraphService:
         await self.runs.shutdown(self.cancel_timeout)
         if self.broker is not None:
             await self.broker.aclose(self.cancel_timeout)
-
-
-def _log_run(log: dict[str, Any], run: Run) -> None:
-    duration_ms = round(((run.ended_at or run.started_at) - run.started_at) * 1000)
-    outcome = run.end_reason or run.status
-    fields = {**log, "outcome": outcome, "events": run.events, "duration_ms": duration_ms}
-    logger.info(
-        "run %s",
-        " ".join(f"{key}={_logfmt(value)}" for key, value in fields.items()),
-        extra={"langgraph_sse": fields},
-    )
-
-
-_BARE = re.compile(r"[\w.,:/@+-]+")
-
-
-def _logfmt(value: object) -> str:
-    # Values a client chose (a thread id) may hold spaces, quotes or `key=value`
-    # text: quoted, they cannot forge another field of the line.
-    text = str(value)
-    return text if _BARE.fullmatch(text) else json.dumps(text)
-
-
-def _merge_config(base: RunnableConfig, extra: dict[str, Any]) -> RunnableConfig:
-    merged: dict[str, Any] = {**base, **extra}
-    for key in ("configurable", "metadata"):
-        if key in base and key in extra:
-            merged[key] = {**base[key], **extra[key]}  # type: ignore[literal-required]
-    if "tags" in base and "tags" in extra:
-        merged["tags"] = [*base["tags"], *extra["tags"]]
-    return merged  # type: ignore[return-value]

@@ -11,13 +11,14 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Annotated, Any
 
+from langchain_core.runnables import RunnableConfig
 from langgraph.types import Command
 from pydantic import StrictStr, StringConstraints
 
 from langgraph_sse.core.manager import MultitaskStrategy
 from langgraph_sse.core.translate import StreamMode
 
-__all__ = ["RunSpec", "ThreadId"]
+__all__ = ["RunSpec", "ThreadId", "merge_config"]
 
 ThreadId = Annotated[
     StrictStr, StringConstraints(min_length=1, max_length=256, pattern=r"^[^\x00-\x1f\x7f]+$")
@@ -48,3 +49,15 @@ class RunSpec:
     stream_mode: tuple[StreamMode, ...] | None = None
     subgraphs: bool | None = None
     multitask: MultitaskStrategy = "reject"
+
+
+def merge_config(base: RunnableConfig, extra: Mapping[str, Any]) -> RunnableConfig:
+    """`base` with what a client set (`extra`): `configurable` and `metadata`
+    merged key by key, `tags` added, the rest replaced."""
+    merged: dict[str, Any] = {**base, **extra}
+    for key in ("configurable", "metadata"):
+        if key in base and key in extra:
+            merged[key] = {**base[key], **extra[key]}  # type: ignore[literal-required]
+    if "tags" in base and "tags" in extra:
+        merged["tags"] = [*base["tags"], *extra["tags"]]
+    return merged  # type: ignore[return-value]

@@ -26,14 +26,7 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 from starlette.exceptions import HTTPException
 
-from langgraph_sse.core.errors import (
-    Conflict,
-    InvalidField,
-    NotFound,
-    ServiceError,
-    TooManyStreams,
-    Unavailable,
-)
+from langgraph_sse.core import errors as refusals
 from langgraph_sse.http.responses import JSONResponse
 from langgraph_sse.security.auth import AuthError
 
@@ -131,27 +124,21 @@ def as_http_error(exc: Exception, where: str = "body") -> HTTPError | None:
         challenge = exc.challenge or 'Bearer realm="langgraph-sse"'
         headers = {"WWW-Authenticate": challenge} if exc.status_code == 401 else None
         return HTTPError(exc.status_code, exc.detail, headers)
-    if isinstance(exc, InvalidField):
+    if isinstance(exc, refusals.InvalidField):
         return HTTPError.field([exc.where or where, *exc.loc], exc.msg, exc.type)
-    if isinstance(exc, ServiceError):
-        return HTTPError(_status(exc), str(exc), _headers(exc))
+    if isinstance(exc, refusals.ServiceError):
+        status = next((code for kind, code in _STATUSES if isinstance(exc, kind)), 400)
+        retry = {"Retry-After": "1"} if status in (429, 503) else None
+        return HTTPError(status, str(exc), retry)
     return None
 
 
-def _status(exc: ServiceError) -> int:
-    if isinstance(exc, NotFound):
-        return 404
-    if isinstance(exc, Conflict):
-        return 409
-    if isinstance(exc, TooManyStreams):
-        return 429
-    if isinstance(exc, Unavailable):
-        return 503
-    return 400
-
-
-def _headers(exc: ServiceError) -> dict[str, str] | None:
-    return {"Retry-After": "1"} if isinstance(exc, TooManyStreams | Unavailable) else None
+_STATUSES: tuple[tuple[type[refusals.ServiceError], int], ...] = (
+    (refusals.NotFound, 404),
+    (refusals.Conflict, 409),
+    (refusals.TooManyStreams, 429),
+    (refusals.Unavailable, 503),
+)
 
 
 @contextmanager

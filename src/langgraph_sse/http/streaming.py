@@ -19,9 +19,9 @@ import anyio
 from starlette.requests import Request
 from starlette.responses import Response
 
-from langgraph_sse.core.broker import RelayStopped, RemoteRun, RunLost
 from langgraph_sse.core.encoding import WireFormat
 from langgraph_sse.core.events import DoneEvent, ErrorEvent
+from langgraph_sse.core.remote import RelayStopped, RemoteRun, RunLost
 from langgraph_sse.core.run import Run
 from langgraph_sse.core.service import GraphService
 from langgraph_sse.core.spec import RunSpec

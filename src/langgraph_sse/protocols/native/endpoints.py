@@ -21,9 +21,9 @@ from typing import Any, get_args
 
 from starlette.responses import Response
 
-from langgraph_sse.core.broker import RemoteRun
 from langgraph_sse.core.encoding import WireFormat
 from langgraph_sse.core.events import EventType
+from langgraph_sse.core.remote import RemoteRun
 from langgraph_sse.core.run import Run
 from langgraph_sse.http.endpoint import Call, Endpoint, EndpointTable
 from langgraph_sse.http.responses import JSONResponse

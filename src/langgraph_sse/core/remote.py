@@ -1,0 +1,57 @@
+"""What a replica knows of a run kept in Redis, and how following one can end.
+
+[RedisBroker][langgraph_sse.core.broker.RedisBroker] answers
+[RemoteRun][langgraph_sse.core.remote.RemoteRun]s for runs it finds in Redis; its
+frames end early with [RunLost][langgraph_sse.core.remote.RunLost] (the replica
+running the run died) or [RelayStopped][langgraph_sse.core.remote.RelayStopped]
+(this replica is shutting down).
+"""
+
+from __future__ import annotations
+
+from typing import cast
+
+from langgraph_sse.core.events import RunStatus
+
+__all__ = ["RelayStopped", "RemoteRun", "RunLost"]
+
+
+class RunLost(Exception):
+    """The replica running a run stopped (killed, cut off) before its end.
+
+    Args:
+        last_seq: The seq of the run's last frame in Redis (-1: none).
+    """
+
+    def __init__(self, run_id: str, last_seq: int) -> None:
+        super().__init__(f"The replica running run {run_id} stopped; the run is lost")
+        self.last_seq = last_seq
+
+
+class RelayStopped(Exception):
+    """This replica stopped following a run that goes on elsewhere (it is shutting down).
+
+    Args:
+        last_seq: The seq of the last frame it relayed (-1: none).
+    """
+
+    def __init__(self, last_seq: int) -> None:
+        super().__init__("This server is shutting down; resume on another with Last-Event-ID")
+        self.last_seq = last_seq
+
+
+class RemoteRun:
+    """What a replica knows of a run kept in Redis (possibly running elsewhere)."""
+
+    def __init__(self, run_id: str, fields: dict[str, str]) -> None:
+        self.run_id = run_id
+        self.thread_id: str | None = fields.get("thread_id") or None
+        self.owner: str | None = fields.get("owner") or None
+        self.status = cast(RunStatus, fields.get("status", "running"))
+        self.format = fields.get("format") or "json"
+        self.events = int(fields.get("events", "0"))
+
+    @property
+    def finished(self) -> bool:
+        """True once the run has ended."""
+        return self.status not in ("pending", "running")

@@ -7,7 +7,6 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 
 import pytest
-from langchain_core.messages import HumanMessage
 from langgraph.checkpoint.memory import InMemorySaver
 from langgraph.types import Command
 
@@ -17,16 +16,14 @@ from langgraph_sse import (
     GraphService,
     JSONFormat,
     NotFound,
-    Principal,
     Run,
     RunSpec,
     encode_event,
 )
 from tests import graphs
+from tests.principals import ALICE, BOB, HELLO
 from tests.protocols.native.test_attacks import SlowSaver
 
-ALICE, BOB = Principal("alice"), Principal("bob")
-HELLO = {"messages": [HumanMessage(content="hello")]}
 SECRET = "test-secret-that-is-long-enough-for-hs256"
 
 

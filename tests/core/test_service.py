@@ -6,7 +6,7 @@ import asyncio
 from typing import Any
 
 import pytest
-from langchain_core.messages import AIMessage, HumanMessage
+from langchain_core.messages import AIMessage
 
 from langgraph_sse import (
     Conflict,
@@ -16,15 +16,12 @@ from langgraph_sse import (
     JSONFormat,
     Limits,
     NotFound,
-    Principal,
     RunSpec,
     ThreadBusyError,
     encode_event,
 )
 from tests import graphs
-
-ALICE, BOB = Principal("alice"), Principal("bob")
-HELLO = {"messages": [HumanMessage(content="hello")]}
+from tests.principals import ALICE, BOB, HELLO
 
 
 class OtherFormat:

@@ -7,7 +7,6 @@ import time
 
 import jwt
 import pytest
-from langchain_core.messages import HumanMessage
 
 from langgraph_sse import (
     AuthError,
@@ -25,9 +24,8 @@ from langgraph_sse import (
 from tests import graphs
 from tests.apps import mount
 from tests.conftest import asgi_client
+from tests.principals import ALICE, HELLO
 
-ALICE, BOB = Principal("alice"), Principal("bob")
-HELLO = {"messages": [HumanMessage(content="hello")]}
 SECRET = "test-secret-that-is-long-enough-for-hs256"
 
 

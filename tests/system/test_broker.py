@@ -10,7 +10,6 @@ from typing import Any
 import httpx
 import pytest
 from httpx_sse import EventSource, aconnect_sse
-from langchain_core.messages import HumanMessage
 
 from langgraph_sse import (
     GraphService,
@@ -24,13 +23,12 @@ from langgraph_sse import (
 )
 from tests import graphs
 from tests.conftest import Serve
+from tests.principals import HELLO
 from tests.protocols.native.test_attacks import SlowSaver
 from tests.proxy import Proxy
 from tests.servers import REDIS, needs_redis
 
 pytestmark = needs_redis
-
-HELLO = {"messages": [HumanMessage(content="hello")]}
 
 
 def replica(graph: object, prefix: str, lease: float) -> GraphService:
@@ -236,7 +234,7 @@ async def test_a_run_whose_replica_died_ends_lost_for_its_followers(
             # silent (no last frames, no renewals, nothing released).
             for publisher in dying._publishers:
                 publisher.cancel()
-            await asyncio.wait_for(follower, 10)
+            await asyncio.wait_for(follower, 20)
             assert [e["seq"] for e in events] == list(range(len(events)))
             assert events[-2] == {**events[-2], "type": "error", "error": "lost"}
             assert events[-1] == {**events[-1], "type": "done", "status": "error"}

@@ -8,23 +8,20 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
-from langchain_core.messages import HumanMessage
 
 from langgraph_sse import (
     GraphService,
     JSONFormat,
-    Principal,
     RedisBroker,
     RunSpec,
     ThreadBusyError,
 )
 from tests import graphs
+from tests.principals import HELLO
 from tests.servers import REDIS, needs_redis
 
 pytestmark = needs_redis
 
-ALICE, BOB = Principal("alice"), Principal("bob")
-HELLO = {"messages": [HumanMessage(content="hello")]}
 SECRET = "test-secret-that-is-long-enough-for-hs256"
 
 

@@ -211,6 +211,11 @@ class RedisBroker:
                 with contextlib.suppress(TimeoutError):
                     async with asyncio.timeout(max(renew_at - now, self.batch_interval)):
                         await run.wait_for_frames(copied[0], self.batch_interval)
+                task = asyncio.current_task()
+                if task is not None and task.cancelling():
+                    # Cancelled as the timeout expired: Python 3.11's timeout then
+                    # answers TimeoutError, and the cancel must not be lost.
+                    raise asyncio.CancelledError
             await self._retrying(run, self._close, run, *copied, retention)
         finally:
             self._local.pop(run.run_id, None)

@@ -22,12 +22,11 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import functools
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine
-from typing import Any, Concatenate, ParamSpec, TypeVar, cast
+from typing import Any, ParamSpec, TypeVar
 
-from langgraph_sse.core.errors import Unavailable
+from langgraph_sse.core.errors import unavailable_when
 from langgraph_sse.core.extras import extra
 from langgraph_sse.core.manager import MultitaskStrategy, ThreadBusyError
 from langgraph_sse.core.redis_scripts import DELETE_IF_HELD, MARK_LOST, RENEW_IF_HELD
@@ -42,20 +41,11 @@ T = TypeVar("T")
 logger = logging.getLogger("langgraph_sse")
 
 
-def _reachable(
-    method: Callable[Concatenate[RedisBroker, P], Coroutine[Any, Any, T]],
-) -> Callable[Concatenate[RedisBroker, P], Coroutine[Any, Any, T]]:
-    """A broker method whose callers hear `Unavailable` (503) while Redis cannot
-    be reached, rather than the client library's connection error."""
-
-    @functools.wraps(method)
-    async def call(self: RedisBroker, *args: P.args, **kwargs: P.kwargs) -> T:
-        try:
-            return await method(self, *args, **kwargs)
-        except self._down as exc:
-            raise Unavailable("Redis cannot be reached; try again shortly") from exc
-
-    return cast(Callable[Concatenate["RedisBroker", P], Coroutine[Any, Any, T]], call)
+_reachable = unavailable_when(
+    lambda broker: broker._down, "Redis cannot be reached; try again shortly"
+)
+"""A broker method whose callers hear `Unavailable` (503) while Redis cannot be
+reached, rather than the client library's connection error."""
 
 
 class RedisBroker:

@@ -21,17 +21,19 @@ Both are optional: `pip install "langgraph-sse[sqlite]"` or `"langgraph-sse[post
 
 from __future__ import annotations
 
+import functools
 import os
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import asynccontextmanager, suppress
 from typing import Any
 
 from langgraph.checkpoint.base import BaseCheckpointSaver
 from langgraph.pregel import Pregel
 
+from langgraph_sse.core.errors import unavailable_when
 from langgraph_sse.core.extras import extra
 
-__all__ = ["postgres_checkpointer", "sqlite_checkpointer"]
+__all__ = ["postgres_checkpointer", "reachable_store", "sqlite_checkpointer"]
 
 
 @asynccontextmanager
@@ -55,7 +57,11 @@ async def sqlite_checkpointer(
 
 @asynccontextmanager
 async def postgres_checkpointer(
-    graph: Pregel[Any, Any, Any, Any], conninfo: str, *, max_connections: int = 10
+    graph: Pregel[Any, Any, Any, Any],
+    conninfo: str,
+    *,
+    max_connections: int = 10,
+    pool_timeout: float = 5.0,
 ) -> AsyncIterator[BaseCheckpointSaver[Any]]:
     """Keep `graph`'s threads in PostgreSQL while the block runs, through a
     connection pool. Replicas sharing the database share the threads; the tables
@@ -64,6 +70,8 @@ async def postgres_checkpointer(
     Args:
         conninfo: e.g. `"postgresql://user@db:5432/app"`.
         max_connections: Size of the pool.
+        pool_timeout: Seconds a request waits for a connection; then (PostgreSQL
+            down or cut off) it answers `503` rather than waiting on.
     """
     with extra("postgres"):
         from langgraph.checkpoint.postgres.aio import AsyncPostgresSaver
@@ -79,6 +87,7 @@ async def postgres_checkpointer(
         max_size=max_connections,
         kwargs=kwargs,
         check=AsyncConnectionPool.check_connection,
+        timeout=pool_timeout,
         open=False,
     ) as pool:
         saver = AsyncPostgresSaver(conn=pool)  # type: ignore[arg-type]
@@ -97,3 +106,23 @@ async def _given_to(
         yield
     finally:
         graph.checkpointer = previous
+
+
+@functools.cache
+def _unreachable() -> tuple[type[BaseException], ...]:
+    """What a checkpointer raises when its database cannot be reached."""
+    kinds: list[type[BaseException]] = [OSError]
+    with suppress(ImportError):
+        import psycopg
+        import psycopg_pool
+
+        kinds += [psycopg.OperationalError, psycopg_pool.PoolTimeout]
+    return tuple(kinds)
+
+
+reachable_store = unavailable_when(
+    lambda _: _unreachable(), "The thread store cannot be reached; try again shortly"
+)
+"""A decorator for methods reading or writing threads: while the checkpointer's
+database cannot be reached their callers hear `Unavailable` (503), not the driver's
+error."""

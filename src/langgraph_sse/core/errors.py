@@ -7,7 +7,23 @@
 
 from __future__ import annotations
 
-__all__ = ["Conflict", "InvalidField", "NotFound", "ServiceError", "TooManyStreams", "Unavailable"]
+import functools
+from collections.abc import Callable, Coroutine
+from typing import Any, Concatenate, ParamSpec, TypeVar, cast
+
+P = ParamSpec("P")
+T = TypeVar("T")
+S = TypeVar("S")
+
+__all__ = [
+    "Conflict",
+    "InvalidField",
+    "NotFound",
+    "ServiceError",
+    "TooManyStreams",
+    "Unavailable",
+    "unavailable_when",
+]
 
 
 class ServiceError(Exception):
@@ -63,3 +79,26 @@ class TooManyStreams(ServiceError):
 
 class Unavailable(ServiceError):
     """A service the run logic needs (Redis) cannot be reached right now (503)."""
+
+
+Method = Callable[Concatenate[S, P], Coroutine[Any, Any, T]]
+
+
+def unavailable_when(
+    down: Callable[[Any], tuple[type[BaseException], ...]], message: str
+) -> Callable[[Method[S, P, T]], Method[S, P, T]]:
+    """A decorator for methods that reach a service (Redis, a database): what
+    `down(self)` names, the service's "cannot be reached" errors, become
+    [Unavailable][langgraph_sse.core.errors.Unavailable] with `message`."""
+
+    def decorate(method: Method[S, P, T]) -> Method[S, P, T]:
+        @functools.wraps(method)
+        async def call(self: S, *args: P.args, **kwargs: P.kwargs) -> T:
+            try:
+                return await method(self, *args, **kwargs)
+            except down(self) as exc:
+                raise Unavailable(message) from exc
+
+        return cast(Method[S, P, T], call)
+
+    return decorate

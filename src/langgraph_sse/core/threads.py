@@ -21,6 +21,7 @@ from langgraph.checkpoint.base import BaseCheckpointSaver
 from langgraph.pregel import Pregel
 from langgraph.types import StateSnapshot
 
+from langgraph_sse.core.checkpointers import reachable_store
 from langgraph_sse.core.errors import Conflict, NotFound
 
 if TYPE_CHECKING:
@@ -63,6 +64,7 @@ class Threads:
                 "compile it with one (e.g. builder.compile(checkpointer=InMemorySaver()))."
             )
 
+    @reachable_store
     async def check_owner(self, thread_id: str, principal: Principal | None) -> None:
         """Refuse another principal's thread exactly as a missing one. Only the
         thread id is looked up: nothing else a client sends can point elsewhere.
@@ -77,6 +79,7 @@ class Threads:
         if exists and not self.ownership.allows(principal, owner):
             raise _not_found(thread_id)
 
+    @reachable_store
     async def claim(self, thread_id: str, principal: Principal | None) -> Callable[[], None]:
         """Take `thread_id` for a run of `principal`, from this moment on: a thread
         with checkpoints is its recorded owner's; a new one is the first claimant's,
@@ -132,6 +135,7 @@ class Threads:
         if held[1] <= 0 and self._claims.get(thread_id) is held:
             del self._claims[thread_id]
 
+    @reachable_store
     async def check_resumable(self, thread_id: str, config: RunnableConfig) -> None:
         """Raises:
         Conflict: no checkpointer, or nothing to resume on the thread.
@@ -143,6 +147,7 @@ class Threads:
         if not snapshot.interrupts:
             raise Conflict(f"Thread {thread_id!r} has no pending interrupt to resume")
 
+    @reachable_store
     async def state(self, thread_id: str, principal: Principal | None) -> dict[str, Any]:
         """The thread's latest state, shaped as the native `ThreadState`.
 
@@ -157,6 +162,7 @@ class Threads:
             raise _not_found(thread_id)
         return snapshot_to_dict(thread_id, snapshot)
 
+    @reachable_store
     async def history(
         self,
         thread_id: str,
@@ -187,6 +193,7 @@ class Threads:
             raise _not_found(thread_id)
         return checkpoints
 
+    @reachable_store
     async def update(
         self,
         thread_id: str,

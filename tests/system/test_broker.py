@@ -22,7 +22,7 @@ from langgraph_sse import (
     make_asgi_app,
 )
 from tests import graphs
-from tests.conftest import Serve
+from tests.conftest import Serve, read_events
 from tests.principals import HELLO
 from tests.protocols.native.test_attacks import SlowSaver
 from tests.proxy import Proxy
@@ -250,3 +250,48 @@ async def test_a_run_whose_replica_died_ends_lost_for_its_followers(
         run.cancel()
         await a.shutdown()
         await b.shutdown()
+
+
+async def test_a_follower_whose_redis_is_cut_ends_and_resumes_later(
+    prefix: str, serve: Serve
+) -> None:
+    proxy = await Proxy(6379).start()
+    probe = graphs.LoopProbe()
+    a = GraphService(
+        graphs.endless_graph(probe),
+        stream_mode="custom",
+        broker=RedisBroker(REDIS, prefix=prefix, lease=5),
+    )
+    b = GraphService(
+        graphs.chat_graph("unused"),
+        broker=RedisBroker(proxy.url("redis", "/0"), prefix=prefix, lease=0.5),
+    )
+    base_b = await serve(make_asgi_app(b))
+    try:
+        run = await a.start(RunSpec(thread_id="far", input=HELLO), None, JSONFormat())
+        await probe.started.wait()
+        async with httpx.AsyncClient(base_url=base_b, timeout=10) as client:
+            relayed: list[Any] = []
+            async with aconnect_sse(client, "GET", f"/runs/{run.run_id}/stream") as source:
+                async for sse in source.aiter_sse():
+                    relayed.append(sse)
+                    if len(relayed) == 10:
+                        proxy.cut()  # B loses Redis; the run goes on on A
+            ending = [json.loads(sse.data) for sse in relayed[-2:]]
+            assert [e["type"] for e in ending] == ["error", "done"]
+            assert ending[0]["error"] == "unavailable" and ending[1]["status"] == "error"
+            last_id = relayed[-3].id  # the endings have no id of their own
+            assert [sse.id for sse in relayed[-2:]] == [last_id, last_id]
+            proxy.restore()
+            await a.cancel(run.run_id, None)
+            await asyncio.sleep(0.3)
+            rest = await read_events(
+                client, "GET", f"/runs/{run.run_id}/stream", headers={"Last-Event-ID": last_id}
+            )
+        seen = [json.loads(sse.data) for sse in relayed[:-2]] + rest
+        assert [e["seq"] for e in seen] == list(range(len(seen)))  # nothing lost
+        assert seen[-1] == {**seen[-1], "type": "done", "status": "cancelled"}
+    finally:
+        await a.shutdown()
+        await b.shutdown()
+        await proxy.close()

@@ -307,19 +307,32 @@ class RedisBroker:
 
         Raises:
             RunLost: the replica running it stopped before its end.
-            RelayStopped: `stop` was set (checked at least every `block_ms`).
+            RelayStopped: `stop` was set (checked at least every `block_ms`), or
+                Redis could not be reached for longer than the lease.
         """
         key = self._frames_key(run_id)
         last = "0-0" if after is None else f"{after}-1"
+        loop = asyncio.get_running_loop()
+        down_since: float | None = None
         while True:
+            seen = int(last.split("-")[0]) if last != "0-0" else -1
             if stop is not None and stop.is_set():
-                raise RelayStopped(int(last.split("-")[0]) if last != "0-0" else -1)
-            reply = await self.redis.xread({key: last}, count=500, block=block_ms)
+                raise RelayStopped(seen)
+            try:
+                reply = await self.redis.xread({key: last}, count=500, block=block_ms)
+                if not reply:
+                    if not await self.redis.exists(key):
+                        return  # expired, or never published
+                    if await self._is_lost(run_id):
+                        raise RunLost(run_id, seen)
+            except self._down:  # wait for Redis, up to a lease
+                down_since = down_since or loop.time()
+                if loop.time() - down_since > self.lease:
+                    raise RelayStopped(seen, "unavailable") from None
+                await asyncio.sleep(min(0.2, self.lease / 4))
+                continue
+            down_since = None
             if not reply:
-                if not await self.redis.exists(key):
-                    return  # expired, or never published
-                if await self._is_lost(run_id):
-                    raise RunLost(run_id, int(last.split("-")[0]) if last != "0-0" else -1)
                 continue
             chunk: list[bytes] = []
             for entry_id, fields in reply[0][1]:

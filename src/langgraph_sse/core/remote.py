@@ -29,15 +29,22 @@ class RunLost(Exception):
 
 
 class RelayStopped(Exception):
-    """This replica stopped following a run that goes on elsewhere (it is shutting down).
+    """This replica stopped following a run that may go on elsewhere: it is shutting
+    down, or it cannot reach Redis.
 
     Args:
         last_seq: The seq of the last frame it relayed (-1: none).
+        reason: `shutdown` or `unavailable`: the `error` its followers get.
     """
 
-    def __init__(self, last_seq: int) -> None:
-        super().__init__("This server is shutting down; resume on another with Last-Event-ID")
+    def __init__(self, last_seq: int, reason: str = "shutdown") -> None:
+        if reason == "shutdown":
+            message = "This server is shutting down; resume on another with Last-Event-ID"
+        else:
+            message = "This server cannot reach Redis; resume later with Last-Event-ID"
+        super().__init__(message)
         self.last_seq = last_seq
+        self.reason = reason
 
 
 class RemoteRun:

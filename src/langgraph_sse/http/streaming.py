@@ -165,8 +165,9 @@ def run_headers(run: Run | RemoteRun) -> dict[str, str]:
 async def _relayed(frames: AsyncIterator[bytes], wire_format: WireFormat) -> AsyncIterator[bytes]:
     """A remote run's frames, ended with an `error` and `done` when they stop early:
     its replica died (`lost`): numbered after its last frame, as its true end; or
-    this server shuts down (`shutdown`) while the run goes on elsewhere: without SSE
-    ids, so a client resuming with `Last-Event-ID` loses none of the run's frames."""
+    this server shuts down (`shutdown`) or cannot reach Redis (`unavailable`) while
+    the run may go on: without SSE ids, so a client resuming with `Last-Event-ID`
+    loses none of the run's frames."""
     encode = wire_format.encoder()
     try:
         async for chunk in frames:
@@ -178,8 +179,7 @@ async def _relayed(frames: AsyncIterator[bytes], wire_format: WireFormat) -> Asy
         )
     except RelayStopped as stopped:
         seq = stopped.last_seq + 1
-        ending = encode(ErrorEvent(seq=seq, error="shutdown", message=str(stopped))) + encode(
-            DoneEvent(seq=seq + 1, status="error")
-        )
+        error = ErrorEvent(seq=seq, error=stopped.reason, message=str(stopped))
+        ending = encode(error) + encode(DoneEvent(seq=seq + 1, status="error"))
         lines = ending.split(b"\n")[:-1]
         yield b"".join(line + b"\n" for line in lines if not line.startswith(b"id:"))

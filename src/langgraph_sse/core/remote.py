@@ -26,6 +26,8 @@ class RunLost(Exception):
     def __init__(self, run_id: str, last_seq: int) -> None:
         super().__init__(f"The replica running run {run_id} stopped; the run is lost")
         self.last_seq = last_seq
+        self.reason = "lost"
+        """The `error` its followers get."""
 
 
 class RelayStopped(Exception):

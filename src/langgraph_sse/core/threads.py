@@ -74,10 +74,7 @@ class Threads:
         """
         if principal is None or self.ownership is None or not has_checkpointer(self.graph):
             return
-        config = thread_config(thread_id, self.config)
-        exists, owner = await self.ownership.owner_of(self.graph.checkpointer, config)  # type: ignore[arg-type]
-        if exists and not self.ownership.allows(principal, owner):
-            raise _not_found(thread_id)
+        await self._recorded(thread_id, principal)
 
     @reachable_store
     async def claim(self, thread_id: str, principal: Principal | None) -> Callable[[], None]:

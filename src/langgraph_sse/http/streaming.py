@@ -168,18 +168,17 @@ async def _relayed(frames: AsyncIterator[bytes], wire_format: WireFormat) -> Asy
     this server shuts down (`shutdown`) or cannot reach Redis (`unavailable`) while
     the run may go on: without SSE ids, so a client resuming with `Last-Event-ID`
     loses none of the run's frames."""
-    encode = wire_format.encoder()
     try:
         async for chunk in frames:
             yield chunk
-    except RunLost as lost:
-        seq = lost.last_seq + 1
-        yield encode(ErrorEvent(seq=seq, error="lost", message=str(lost))) + encode(
-            DoneEvent(seq=seq + 1, status="error")
-        )
-    except RelayStopped as stopped:
-        seq = stopped.last_seq + 1
-        error = ErrorEvent(seq=seq, error=stopped.reason, message=str(stopped))
-        ending = encode(error) + encode(DoneEvent(seq=seq + 1, status="error"))
+        return
+    except (RunLost, RelayStopped) as exc:
+        stopped = exc
+    encode = wire_format.encoder()
+    seq = stopped.last_seq + 1
+    error = ErrorEvent(seq=seq, error=stopped.reason, message=str(stopped))
+    ending = encode(error) + encode(DoneEvent(seq=seq + 1, status="error"))
+    if isinstance(stopped, RelayStopped):  # the run may go on: no ids of their own
         lines = ending.split(b"\n")[:-1]
-        yield b"".join(line + b"\n" for line in lines if not line.startswith(b"id:"))
+        ending = b"".join(line + b"\n" for line in lines if not line.startswith(b"id:"))
+    yield ending

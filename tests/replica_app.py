@@ -1,9 +1,9 @@
 """A replica for the multi-replica tests, run in a subprocess: `uvicorn tests.replica_app:app`.
 
 Threads in PostgreSQL (`REPLICA_POSTGRES`), runs shared through Redis
-(`REPLICA_REDIS`, keys under `REPLICA_PREFIX`). A message starting with
-"approve" asks a human (interrupt); "slow" streams for a long time; any other
-gets a reply of 60 words streamed word by word.
+(`REPLICA_REDIS`, keys under `REPLICA_PREFIX`, lease `REPLICA_LEASE` s). A
+message starting with "approve" asks a human (interrupt); "slow" streams for a
+long time; any other gets a reply of 60 words streamed word by word.
 """
 
 from __future__ import annotations
@@ -59,5 +59,9 @@ async def durable(app: Any) -> AsyncIterator[None]:
         yield
 
 
-broker = RedisBroker(os.environ["REPLICA_REDIS"], prefix=os.environ["REPLICA_PREFIX"])
+broker = RedisBroker(
+    os.environ["REPLICA_REDIS"],
+    prefix=os.environ["REPLICA_PREFIX"],
+    lease=float(os.environ.get("REPLICA_LEASE", "30")),
+)
 app = make_asgi_app(graph, stream_mode="custom", broker=broker, lifespan=durable)

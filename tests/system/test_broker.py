@@ -295,3 +295,40 @@ async def test_a_follower_whose_redis_is_cut_ends_and_resumes_later(
         await a.shutdown()
         await b.shutdown()
         await proxy.close()
+
+
+async def test_a_run_cut_from_redis_longer_than_its_lease_stops_before_another_can_fork(
+    prefix: str,
+) -> None:
+    proxy = await Proxy(6379).start()
+    probe = graphs.LoopProbe()
+    a = GraphService(
+        graphs.slow_graph(probe, delay=5),
+        broker=RedisBroker(proxy.url("redis", "/0"), prefix=prefix, lease=0.6),
+    )
+    b = replica(graphs.chat_graph("second"), prefix, lease=0.6)
+    try:
+        run = await a.start(RunSpec(thread_id="fence", input=HELLO), None, JSONFormat())
+        await probe.started.wait()
+        proxy.cut()  # A can no longer renew its claim; Redis lets it lapse
+        await asyncio.wait_for(run.wait(), 3)  # stopped within its lease, not after 5 s
+        assert probe.cancelled.is_set()
+        assert run.status == "error" and run.end_reason == "unavailable"
+        _, frames = await a.join(run.run_id, None, JSONFormat())
+        assert frames is not None
+        ending = [
+            json.loads(line[6:])
+            for line in b"".join([f async for f in frames]).split(b"\n")
+            if line.startswith(b"data: ")
+        ][-2:]
+        assert [e["type"] for e in ending] == ["error", "done"]
+        assert ending[0]["error"] == "unavailable"
+        await asyncio.sleep(0.7)  # the claim's lease in Redis runs out
+        after = await b.start(RunSpec(thread_id="fence", input=HELLO), None, JSONFormat())
+        await asyncio.wait_for(after.wait(), 5)
+        assert after.status == "success"  # the thread has one writer at a time
+    finally:
+        proxy.restore()
+        await a.shutdown()
+        await b.shutdown()
+        await proxy.close()

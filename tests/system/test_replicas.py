@@ -14,6 +14,7 @@ from typing import Any
 import httpx
 import pytest
 from httpx_sse import aconnect_sse
+from redis.asyncio import Redis
 
 from tests.conftest import Spawn, read_events
 from tests.servers import POSTGRES, REDIS, needs_postgres, needs_redis
@@ -157,3 +158,36 @@ async def test_sigterm_on_a_replica_relaying_a_run_ends_its_followers_cleanly(
         seen = [json.loads(sse.data) for sse in relayed[:-2]] + rest
         assert [e["seq"] for e in seen] == list(range(len(seen)))  # nothing lost on the way
         assert seen[-1]["type"] == "done"
+
+
+async def test_kill_9_of_the_replica_running_a_run_ends_its_followers_lost(spawn: Spawn) -> None:
+    prefix = f"lgsse-test-{uuid.uuid4().hex[:8]}:"
+    env = {
+        "REPLICA_POSTGRES": POSTGRES,
+        "REPLICA_REDIS": REDIS,
+        "REPLICA_PREFIX": prefix,
+        "REPLICA_LEASE": "1",
+    }
+    a, b = await asyncio.gather(
+        spawn("tests.replica_app:app", env=env), spawn("tests.replica_app:app", env=env)
+    )
+    async with httpx.AsyncClient(timeout=30) as client:
+        body = {"message": "slow one", "thread_id": f"t-{uuid.uuid4()}"}
+        run_id = (await client.post(f"{a.url}/runs", json=body)).json()["run_id"]
+        events: list[dict[str, Any]] = []
+        async with aconnect_sse(client, "GET", f"{b.url}/runs/{run_id}/stream") as source:
+            async for sse in source.aiter_sse():
+                if sse.data:
+                    events.append(json.loads(sse.data))
+                if len(events) == 20:
+                    a.process.kill()  # SIGKILL: A says nothing more to anyone
+        assert [e["seq"] for e in events] == list(range(len(events)))
+        assert events[-2] == {**events[-2], "type": "error", "error": "lost"}
+        assert events[-1] == {**events[-1], "type": "done", "status": "error"}
+        assert (await client.get(f"{b.url}/runs/{run_id}")).json()["status"] == "error"
+    redis = Redis.from_url(REDIS)
+    try:
+        for key in (f"{prefix}run:{run_id}", f"{prefix}run:{run_id}:frames"):
+            assert 0 < await redis.pttl(key) <= 60_000  # the dead run's keys expire
+    finally:
+        await redis.aclose()

@@ -185,17 +185,19 @@ class RedisBroker:
         frames late, never lose them."""
         self._local[run.run_id] = run
         copied = (0, 0)  # (log position, seq of the last frame) copied to Redis
-        renew_at = asyncio.get_running_loop().time() + self.lease / 3
+        loop = asyncio.get_running_loop()
+        lease = _Lease(loop.time() + self.lease)  # claimed just before this started
+        renew_at = loop.time() + self.lease / 3
         try:
             while True:
                 finished = run.finished
-                copied = await self._retrying(run, self._copy, run, copied)
+                copied = await self._retrying(run, lease, self._copy, run, copied)
                 if finished:
                     break
-                now = asyncio.get_running_loop().time()
+                now = loop.time()
                 if now >= renew_at:
-                    await self._retrying(run, self._renew, run)
-                    renew_at = now + self.lease / 3
+                    await self._keep(run, lease)
+                    renew_at = loop.time() + self.lease / 3
                 # Wake up to renew the claim even while the graph is quiet (a slow
                 # model or tool): a lapsed claim would let a second run in.
                 with contextlib.suppress(TimeoutError):
@@ -206,24 +208,34 @@ class RedisBroker:
                     # Cancelled as the timeout expired: Python 3.11's timeout then
                     # answers TimeoutError, and the cancel must not be lost.
                     raise asyncio.CancelledError
-            await self._retrying(run, self._close, run, *copied, retention)
+            await self._retrying(run, lease, self._close, run, *copied, retention)
         finally:
             self._local.pop(run.run_id, None)
 
     async def _retrying(
         self,
         run: Run,
+        lease: _Lease,
         step: Callable[P, Coroutine[Any, Any, T]],
         *args: P.args,
         **kwargs: P.kwargs,
     ) -> T:
-        """`step`, tried again with backoff while Redis cannot be reached."""
+        """`step`, tried again with backoff while Redis cannot be reached.
+
+        Once the run's lease may have lapsed in Redis, the run is stopped (`error`
+        of type `unavailable`): Redis may let another run onto its thread, and two
+        runs must never write one thread. Its ending is published when Redis is back.
+        """
+        loop = asyncio.get_running_loop()
         delay = 0.05
         while True:
             try:
                 return await step(*args, **kwargs)
             except self._down as exc:
                 logger.warning("run %s: Redis unreachable (%s); retrying", run.run_id, exc)
+                if not run.finished and loop.time() + delay >= lease.until:
+                    logger.warning("run %s: its lease lapsed; stopping it", run.run_id)
+                    run.cancel("unavailable")
                 await asyncio.sleep(delay)
                 delay = min(delay * 2, 2.0)
 
@@ -258,12 +270,26 @@ class RedisBroker:
         await pipe.execute()
         return events, seqs[-1]
 
-    async def _renew(self, run: Run) -> None:
+    async def _keep(self, run: Run, lease: _Lease) -> None:
+        """Renew `run`'s lease (its sign of life and its thread claim). A run that
+        finds it taken is stopped, as one cut off for the whole lease is (see
+        [_retrying][langgraph_sse.core.broker.RedisBroker._retrying])."""
+        asked_at = asyncio.get_running_loop().time()
+        if await self._retrying(run, lease, self._renew, run):
+            lease.until = asked_at + self.lease
+        elif not run.finished:
+            logger.warning("run %s: its lease was lost; stopping it", run.run_id)
+            run.cancel("unavailable")
+
+    async def _renew(self, run: Run) -> bool:
+        """Renew `run`'s lease; answer whether it still held it. A run waiting
+        for its turn on a thread holds no claim on it yet."""
         lease = int(self.lease * 1000)
-        await self.redis.pexpire(self._alive_key(run.run_id), lease)
-        if run.thread_id is not None:
-            key = self._thread_key(run.thread_id)
-            await self.redis.eval(RENEW_IF_HELD, 1, key, run.run_id, lease)
+        alive = await self.redis.pexpire(self._alive_key(run.run_id), lease)
+        if run.thread_id is None or run.status == "pending":
+            return bool(alive)
+        key = self._thread_key(run.thread_id)
+        return bool(alive) and bool(await self.redis.eval(RENEW_IF_HELD, 1, key, run.run_id, lease))
 
     async def _close(self, run: Run, position: int, last_seq: int, retention: float) -> None:
         info_key, frames_key = self._info_key(run.run_id), self._frames_key(run.run_id)
@@ -405,3 +431,12 @@ class RedisBroker:
             with contextlib.suppress(asyncio.CancelledError, *self._down):
                 await self._listener
         await self.redis.aclose()
+
+
+class _Lease:
+    """Until when (event loop time) a run's lease surely holds in Redis."""
+
+    __slots__ = ("until",)
+
+    def __init__(self, until: float) -> None:
+        self.until = until

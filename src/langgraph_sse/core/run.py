@@ -33,7 +33,21 @@ from typing import Literal
 from langgraph_sse.core.encoding import Encoder
 from langgraph_sse.core.events import DoneEvent, ErrorEvent, Event, RunStatus
 
-__all__ = ["Run"]
+__all__ = ["CancelReason", "EndReason", "Run"]
+
+CancelReason = Literal["cancelled", "shutdown", "unavailable"]
+"""Why a run is cancelled: by a client, or by the library (`shutdown`; `unavailable`:
+its replica lost its hold on the thread in Redis)."""
+EndReason = Literal["timeout", "too_large", "shutdown", "unavailable"]
+"""Why the library stopped a run: it ends with an `error` event of this type."""
+
+_STOPPED_BECAUSE = {
+    "shutdown": "The server is shutting down",
+    "unavailable": (
+        "The run was stopped: Redis could not be reached for longer than the thread's "
+        "lease, so another run could have been let in"
+    ),
+}
 
 logger = logging.getLogger("langgraph_sse")
 
@@ -78,7 +92,7 @@ class Run:
         self.owner = owner
         self.format = format
         """The name of the wire format its frames are in."""
-        self.end_reason: Literal["timeout", "too_large", "shutdown"] | None = None
+        self.end_reason: EndReason | None = None
         """Why the library stopped it, when it did: past its time limit or its
         bytes, or the server shutting down (its status is then `error`)."""
         self._end_status: RunStatus = "running"
@@ -92,7 +106,7 @@ class Run:
         self._frame_waiters: list[asyncio.Future[None]] = []  # woken by a frame or the end
         self._end_waiters: list[asyncio.Future[None]] = []  # woken by the end only
         self._finished = False
-        self._cancel_reason = "cancelled"
+        self._cancel_reason: CancelReason = "cancelled"
         # A task cancelled before its first step never enters its coroutine (no
         # `except`, no `finally`): until then a cancel is only recorded.
         self._pumping = False
@@ -168,9 +182,10 @@ class Run:
             await self._end(count, "too_large", message)
         except asyncio.CancelledError:
             self._started = True
-            if self._cancel_reason == "shutdown":
-                self.end_reason = "shutdown"
-                await self._end(count, "shutdown", "The server is shutting down")
+            reason = self._cancel_reason
+            if reason != "cancelled":
+                self.end_reason = reason
+                await self._end(count, reason, _STOPPED_BECAUSE[reason])
             else:
                 self._end_status = "cancelled"
                 await self._done_hook()
@@ -299,11 +314,12 @@ class Run:
         else:
             self._done_callbacks.append(callback)
 
-    def cancel(self, reason: Literal["cancelled", "shutdown"] = "cancelled") -> None:
+    def cancel(self, reason: CancelReason = "cancelled") -> None:
         """Stop the run; LangGraph cancels the node tasks it started.
 
-        Its log ends with `done` (status `cancelled`) or, for `shutdown`, with an
-        `error` event of type `shutdown` and `done`.
+        Its log ends with `done` (status `cancelled`) or, when the library stops it
+        (`shutdown`, or `unavailable`: it lost its hold on the thread), with an
+        `error` event of that type and `done`.
         """
         if not self._finished and self._task is not None:
             self._cancel_reason = reason

@@ -89,16 +89,18 @@ async def test_a_run_that_fails_to_start_lets_its_new_thread_go() -> None:  # sv
     assert (await service.threads.state("ghost", BOB))["metadata"]["owner"] == "bob"
 
 
-async def test_a_run_that_ends_without_a_checkpoint_lets_its_new_thread_go() -> None:  # svc-05
+async def test_a_new_thread_stays_its_creators_when_its_run_wrote_nothing() -> None:  # svc-05
     service = GraphService(graphs.chat_graph("x", "y"))
-    run = await service.start(RunSpec(thread_id="gone", input=HELLO), ALICE, JSONFormat())
+    run = await service.start(RunSpec(thread_id="kept", input=HELLO), ALICE, JSONFormat())
     run.cancel()  # before the graph ran: nothing was written
     await run.wait()
     await asyncio.sleep(0)
     assert run.status == "cancelled"
-    other = await service.start(RunSpec(thread_id="gone", input=HELLO), BOB, JSONFormat())
-    await asyncio.wait_for(other.wait(), 5)
-    assert other.status == "success"
+    with pytest.raises(NotFound):  # the run was accepted: the thread is Alice's
+        await service.start(RunSpec(thread_id="kept", input=HELLO), BOB, JSONFormat())
+    again = await service.start(RunSpec(thread_id="kept", input=HELLO), ALICE, JSONFormat())
+    await asyncio.wait_for(again.wait(), 5)
+    assert again.status == "success"
 
 
 # -- core/run.py --------------------------------------------------------------------

@@ -29,6 +29,7 @@ from typing import Any
 
 from langgraph.checkpoint.base import BaseCheckpointSaver
 from langgraph.pregel import Pregel
+from langgraph.store.base import BaseStore
 
 from langgraph_sse.core.errors import unavailable_when
 from langgraph_sse.core.extras import extra
@@ -42,16 +43,22 @@ async def sqlite_checkpointer(
 ) -> AsyncIterator[BaseCheckpointSaver[Any]]:
     """Keep `graph`'s threads in a SQLite file while the block runs.
 
-    One process at a time: SQLite suits a single server (it survives restarts
+    The graph also gets a store in the same file (unless it has one), where the
+    thread records are kept ([ThreadRecords][langgraph_sse.core.records.ThreadRecords])
+    and which its nodes may use. One process at a time: SQLite suits a single server (it survives restarts
     and crashes: every checkpoint is committed as it is written). For several
     replicas use [postgres_checkpointer][langgraph_sse.core.checkpointers.postgres_checkpointer].
     """
     with extra("sqlite"):
         from langgraph.checkpoint.sqlite.aio import AsyncSqliteSaver
-
-    async with AsyncSqliteSaver.from_conn_string(os.fspath(path)) as saver:
+        from langgraph.store.sqlite.aio import AsyncSqliteStore
+    async with (
+        AsyncSqliteSaver.from_conn_string(os.fspath(path)) as saver,
+        AsyncSqliteStore.from_conn_string(os.fspath(path)) as store,
+    ):
         await saver.setup()
-        async with _given_to(graph, saver):
+        await store.setup()
+        async with _given_to(graph, saver, store):
             yield saver
 
 
@@ -64,8 +71,9 @@ async def postgres_checkpointer(
     pool_timeout: float = 5.0,
 ) -> AsyncIterator[BaseCheckpointSaver[Any]]:
     """Keep `graph`'s threads in PostgreSQL while the block runs, through a
-    connection pool. Replicas sharing the database share the threads; the tables
-    are created on first use.
+    connection pool, with a store in the same database (unless the graph has one)
+    for the thread records and the nodes. Replicas sharing the database share the
+    threads; the tables are created on first use.
 
     Args:
         conninfo: e.g. `"postgresql://user@db:5432/app"`.
@@ -75,6 +83,7 @@ async def postgres_checkpointer(
     """
     with extra("postgres"):
         from langgraph.checkpoint.postgres.aio import AsyncPostgresSaver
+        from langgraph.store.postgres.aio import AsyncPostgresStore
         from psycopg.rows import dict_row
         from psycopg_pool import AsyncConnectionPool
 
@@ -91,21 +100,27 @@ async def postgres_checkpointer(
         open=False,
     ) as pool:
         saver = AsyncPostgresSaver(conn=pool)  # type: ignore[arg-type]
+        store = AsyncPostgresStore(conn=pool)  # type: ignore[arg-type]
         await saver.setup()
-        async with _given_to(graph, saver):
+        await store.setup()
+        async with _given_to(graph, saver, store):
             yield saver
 
 
 @asynccontextmanager
 async def _given_to(
-    graph: Pregel[Any, Any, Any, Any], saver: BaseCheckpointSaver[Any]
+    graph: Pregel[Any, Any, Any, Any], saver: BaseCheckpointSaver[Any], store: BaseStore
 ) -> AsyncIterator[None]:
-    previous = graph.checkpointer
+    """Give `graph` the saver, and the store unless it has one of its own."""
+    previous, previous_store = graph.checkpointer, graph.store
     graph.checkpointer = saver
+    if previous_store is None:
+        graph.store = store
     try:
         yield
     finally:
         graph.checkpointer = previous
+        graph.store = previous_store
 
 
 @functools.cache

@@ -28,7 +28,12 @@ class WireFormat(Protocol):
 
     name: str
     """Short name of the format, e.g. `"json"`; a run started in one format is
-    followed in the same one."""
+    followed in the same one.
+
+    A format whose clients read LangGraph's own shapes may also set
+    `stream_parts = True`: its encoder then gets each LangGraph stream part as it
+    is ([PartEvent][langgraph_sse.core.events.PartEvent]) instead of the typed
+    events, beside the `metadata`, `error` and `done` events."""
 
     def encoder(self) -> Encoder:
         """A fresh encoder for one run (formats may keep per-run state in it)."""

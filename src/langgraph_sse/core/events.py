@@ -41,6 +41,7 @@ __all__ = [
     "MetadataEvent",
     "NodeEndEvent",
     "NodeStartEvent",
+    "PartEvent",
     "ReasoningEvent",
     "RunStatus",
     "TokenEvent",
@@ -71,6 +72,7 @@ EventType = Literal[
     "node_end",
     "checkpoint",
     "interrupt",
+    "part",
     "error",
     "done",
 ]
@@ -240,6 +242,25 @@ class InterruptEvent(BaseEvent):
 
 
 @dataclass(kw_only=True)
+class PartEvent(BaseEvent):
+    """One part of LangGraph's own stream, as LangGraph gives it.
+
+    Only runs started with `stream_events(..., parts=True)` yield these, in place
+    of the typed events above, for protocols whose clients read LangGraph's own
+    shapes (the LangGraph Platform API): nothing of the part is lost or rebuilt.
+    """
+
+    type: Literal["part"] = "part"
+    mode: str
+    """The LangGraph stream mode: `values`, `updates`, `messages`, `custom`,
+    `debug`, `tasks` or `checkpoints`."""
+    data: Any
+    """The part's data; for `messages` the `(message chunk, metadata)` pair."""
+    interrupts: tuple[Any, ...] = ()
+    """For `values`: the interrupts the graph stopped at (LangGraph `Interrupt`s)."""
+
+
+@dataclass(kw_only=True)
 class ErrorEvent(BaseEvent):
     """The run failed (any mode): `error` names what, `message` says it.
 
@@ -275,6 +296,7 @@ Event = Annotated[
     | NodeEndEvent
     | CheckpointEvent
     | InterruptEvent
+    | PartEvent
     | ErrorEvent
     | DoneEvent,
     Field(discriminator="type"),

@@ -155,7 +155,8 @@ class GraphService:
                 thread busy (`ThreadBusyError`) with the `reject` strategy.
         """
         self._check_limits(spec)
-        return await self._start(spec, principal, wire_format, wire_format.encoder())
+        parts = bool(getattr(wire_format, "stream_parts", False))
+        return await self._start(spec, principal, wire_format, wire_format.encoder(), parts)
 
     async def wait(
         self, spec: RunSpec, principal: Principal | None, wire_format: WireFormat
@@ -201,7 +202,12 @@ class GraphService:
             self.limits.check_config(spec.config)
 
     async def _start(
-        self, spec: RunSpec, principal: Principal | None, wire_format: WireFormat, encode: Encoder
+        self,
+        spec: RunSpec,
+        principal: Principal | None,
+        wire_format: WireFormat,
+        encode: Encoder,
+        parts: bool = False,
     ) -> Run:
         cap = self.limits.max_runs_per_principal
         owner = None if principal is None else principal.id
@@ -211,10 +217,13 @@ class GraphService:
         # A thread the client names is its owner's from here on (an id made here
         # is new and unguessable); let it go if the run does not start.
         release = None
+        if spec.command is not None:  # before any claim: nothing to resume, nothing held
+            await self.threads.check_owner(thread_id, principal)
+            await self.threads.check_resumable(thread_id, thread_config(thread_id, self.config))
         if spec.thread_id is not None:
-            release = await self.threads.claim(thread_id, principal)
+            release = await self.threads.claim(thread_id, principal, spec.metadata)
         try:
-            run = await self._launch(spec, principal, wire_format, encode, thread_id)
+            run = await self._launch(spec, principal, wire_format, encode, thread_id, parts)
         except BaseException:
             if release is not None:
                 release()
@@ -230,10 +239,9 @@ class GraphService:
         wire_format: WireFormat,
         encode: Encoder,
         thread_id: str,
+        parts: bool,
     ) -> Run:
         config = self._config(spec, thread_id, principal)
-        if spec.command is not None:
-            await self.threads.check_resumable(thread_id, config)
         run_id = str(uuid.uuid4())
         exclusive = has_checkpointer(self.graph)
         turn: Awaitable[None] | None = None
@@ -254,6 +262,7 @@ class GraphService:
             stream_mode=modes,
             subgraphs=self.subgraphs if spec.subgraphs is None else spec.subgraphs,
             run_id=run_id,
+            parts=parts,
         )
         run = self.runs.start(
             events,

@@ -40,6 +40,7 @@ class RunSpec:
         stream_mode: The modes to stream; the service's default when None.
         subgraphs: Whether to stream from subgraphs; the service's default when None.
         multitask: What to do when the thread already has an active run.
+        metadata: The metadata of a thread the run creates.
     """
 
     thread_id: str | None = None
@@ -49,6 +50,7 @@ class RunSpec:
     stream_mode: tuple[StreamMode, ...] | None = None
     subgraphs: bool | None = None
     multitask: MultitaskStrategy = "reject"
+    metadata: Mapping[str, Any] | None = None
 
 
 def merge_config(base: RunnableConfig, extra: Mapping[str, Any]) -> RunnableConfig:

@@ -13,16 +13,18 @@ creation time and the pending interrupts.
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
 from langchain_core.runnables import RunnableConfig
 from langgraph.checkpoint.base import BaseCheckpointSaver
 from langgraph.pregel import Pregel
+from langgraph.store.memory import InMemoryStore
 from langgraph.types import StateSnapshot
 
 from langgraph_sse.core.checkpointers import reachable_store
 from langgraph_sse.core.errors import Conflict, NotFound
+from langgraph_sse.core.records import ThreadRecords
 
 if TYPE_CHECKING:
     from langgraph_sse.core.broker import RedisBroker
@@ -40,6 +42,8 @@ class Threads:
         config: The base config of every read (the thread id is set per call).
         ownership: Who may use a thread; None: everyone.
         broker: With replicas, where a new thread's first claim is decided.
+        records: Where the thread records are kept; when None, in the graph's
+            store (`graph.store`, which the checkpointer helpers set), else in memory.
     """
 
     def __init__(
@@ -48,12 +52,28 @@ class Threads:
         config: RunnableConfig,
         ownership: ThreadOwnership | None,
         broker: RedisBroker | None = None,
+        records: ThreadRecords | None = None,
     ) -> None:
         self.graph = graph
         self.config = config
         self.ownership = ownership
         self.broker = broker
+        self._records = records
+        self._in_memory = ThreadRecords(InMemoryStore())
+        self._of_graph: ThreadRecords | None = None
         self._claims: dict[str, list[Any]] = {}  # new thread id -> [owner id, runs holding it]
+
+    @property
+    def records(self) -> ThreadRecords:
+        """Who owns each thread, and its metadata."""
+        if self._records is not None:
+            return self._records
+        store = self.graph.store
+        if store is None:
+            return self._in_memory
+        if self._of_graph is None or self._of_graph.store is not store:
+            self._of_graph = ThreadRecords(store)
+        return self._of_graph
 
     def require_checkpointer(self) -> None:
         """Raises:
@@ -74,26 +94,36 @@ class Threads:
         """
         if principal is None or self.ownership is None or not has_checkpointer(self.graph):
             return
-        await self._recorded(thread_id, principal)
+        await self._exists(thread_id, principal)
 
     @reachable_store
-    async def claim(self, thread_id: str, principal: Principal | None) -> Callable[[], None]:
-        """Take `thread_id` for a run of `principal`, from this moment on: a thread
-        with checkpoints is its recorded owner's; a new one is the first claimant's,
-        decided without a pause in this process and by Redis across replicas, so two
-        principals starting runs on one new id at once cannot both get it.
+    async def claim(
+        self,
+        thread_id: str,
+        principal: Principal | None,
+        metadata: Mapping[str, Any] | None = None,
+    ) -> Callable[[], None]:
+        """Take `thread_id` for a run of `principal`, from this moment on: a known
+        thread (with a record or checkpoints) is its owner's; a new one is the
+        first claimant's, decided without a pause in this process and by Redis
+        across replicas, so two principals starting runs on one new id at once
+        cannot both get it. A new thread's record (owner, `metadata`) is written
+        before this returns, so it is its owner's across restarts too.
 
         Returns:
-            What to call when the run ends (or fails to start): a new thread is
-            then known by its checkpoints.
+            What to call when the run ends (or fails to start).
 
         Raises:
             NotFound: the thread is, or is being created as, another principal's.
         """
-        if principal is None or self.ownership is None or not has_checkpointer(self.graph):
+        if not has_checkpointer(self.graph):
+            return _nothing
+        if principal is None or self.ownership is None:
+            if await self.records.get(thread_id) is None:
+                await self.records.put(thread_id, None, metadata)
             return _nothing
         ownership = self.ownership
-        if await self._recorded(thread_id, principal):
+        if await self._exists(thread_id, principal):
             return _nothing
         held = self._claims.get(thread_id)
         if held is None:
@@ -104,25 +134,32 @@ class Threads:
         release = functools.partial(self._release, thread_id, held)
         try:
             # A run that claimed the thread may have written it and ended meanwhile.
-            await self._recorded(thread_id, principal)
+            if await self._exists(thread_id, principal):
+                return release
             if self.broker is not None:
                 owner = await self.broker.claim_owner(thread_id, principal.id)
                 if not ownership.allows(principal, owner):
                     raise _not_found(thread_id)
+            await self.records.put(thread_id, principal.id, metadata)
         except BaseException:
             release()
             raise
         return release
 
-    async def _recorded(self, thread_id: str, principal: Principal) -> bool:
-        """Whether the thread has checkpoints (and so an owner for good).
+    async def _exists(self, thread_id: str, principal: Principal) -> bool:
+        """Whether the thread is known: by its record, or (a thread from before
+        records, or whose record was lost) by its checkpoints.
 
         Raises:
-            NotFound: they are another principal's.
+            NotFound: it is another principal's.
         """
         assert self.ownership is not None
-        config = thread_config(thread_id, self.config)
-        exists, owner = await self.ownership.owner_of(self.graph.checkpointer, config)  # type: ignore[arg-type]
+        record = await self.records.get(thread_id)
+        if record is not None:
+            exists, owner = True, record.owner
+        else:
+            config = thread_config(thread_id, self.config)
+            exists, owner = await self.ownership.owner_of(self.graph.checkpointer, config)  # type: ignore[arg-type]
         if exists and not self.ownership.allows(principal, owner):
             raise _not_found(thread_id)
         return exists

@@ -62,6 +62,7 @@ async def stream_events(
     subgraphs: bool = False,
     context: Any = None,
     run_id: str | None = None,
+    parts: bool = False,
 ) -> AsyncIterator[ev.Event]:
     """Run `graph` on `input` and yield what it does as typed events.
 
@@ -82,6 +83,9 @@ async def stream_events(
         subgraphs: Also stream from inside subgraphs; their events carry `ns`.
         context: The run's static context (`graph.astream(context=...)`).
         run_id: The run's id; a new UUID when omitted.
+        parts: Yield each LangGraph stream part as it is
+            ([ev.PartEvent][langgraph_sse.core.events.PartEvent]) instead of typed
+            events; metadata, error and done events are the same.
 
     Raises:
         ValueError: `stream_mode` names an unknown mode (raised before the run).
@@ -92,14 +96,14 @@ async def stream_events(
     with suppress(ValueError):  # LangChain's run_id (tracing) must be a UUID
         config["run_id"] = uuid.UUID(run_id)
     thread_id = (config.get("configurable") or {}).get("thread_id")
-    translator = _Translator(modes)
+    translator = _Translator(modes, parts)
     yield ev.MetadataEvent(
         seq=0, run_id=run_id, thread_id=None if thread_id is None else str(thread_id)
     )
 
     status: ev.EndStatus = "success"
     try:
-        parts = graph.astream(
+        stream = graph.astream(
             input,
             config,
             context=context,
@@ -107,9 +111,9 @@ async def stream_events(
             subgraphs=subgraphs,
             version="v2",
         )
-        async with aclosing(parts):  # type: ignore[type-var]  # an async generator
+        async with aclosing(stream):  # type: ignore[type-var]  # an async generator
             translate = translator.translate
-            async for part in parts:
+            async for part in stream:
                 for event in translate(part):
                     yield event
     except Exception as exc:
@@ -125,7 +129,7 @@ async def stream_events(
 class _Translator:
     """Turns v2 stream parts of one run into events, numbering them."""
 
-    def __init__(self, modes: tuple[StreamMode, ...]) -> None:
+    def __init__(self, modes: tuple[StreamMode, ...], parts: bool = False) -> None:
         self.seq = 0
         self.interrupted = False
         self._emit_updates = "updates" in modes
@@ -143,6 +147,8 @@ class _Translator:
             "tasks": self._tasks,
             "checkpoints": self._checkpoint,
         }
+        if parts:
+            self.translate = self._part  # type: ignore[method-assign]
 
     def next_seq(self) -> int:
         self.seq += 1
@@ -150,6 +156,24 @@ class _Translator:
 
     def translate(self, part: Mapping[str, Any]) -> Iterable[ev.Event]:
         return self._handlers[part["type"]](part["ns"], part["data"])
+
+    def _part(self, part: Mapping[str, Any]) -> Iterable[ev.Event]:
+        mode, data = part["type"], part["data"]
+        if mode == "updates":
+            if "__interrupt__" in data:
+                self.interrupted = True
+            if not self._emit_updates:
+                return _NO_EVENTS
+        self.seq += 1
+        return (
+            ev.PartEvent(
+                seq=self.seq,
+                ns=part["ns"],
+                mode=mode,
+                data=data,
+                interrupts=part.get("interrupts") or (),
+            ),
+        )
 
     # -- messages -------------------------------------------------------------
 

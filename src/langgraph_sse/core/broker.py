@@ -158,6 +158,12 @@ class RedisBroker:
         """Free `thread_id` if `run_id` still holds it."""
         await self.redis.eval(DELETE_IF_HELD, 1, self._thread_key(thread_id), run_id)
 
+    @_reachable
+    async def thread_holder(self, thread_id: str) -> str | None:
+        """The id of the run holding `thread_id`, on any replica, if one does."""
+        holder = await self.redis.get(self._thread_key(thread_id))
+        return None if holder is None else holder.decode()
+
     async def wait_for_thread(self, thread_id: str, poll: float = 0.05) -> None:
         """Wait until no run holds `thread_id`."""
         while await self.redis.exists(self._thread_key(thread_id)):
@@ -246,6 +252,7 @@ class RedisBroker:
             "owner": run.owner or "",
             "format": run.format,
             "status": run.status,
+            "created_at": repr(run.created_at),
         }
         pipe = self.redis.pipeline(transaction=False)
         pipe.hset(self._info_key(run.run_id), mapping=fields)

@@ -39,8 +39,10 @@ class WireFormat(Protocol):
         """A fresh encoder for one run (formats may keep per-run state in it)."""
         ...
 
-    def event_seq(self, last_event_id: str) -> int:
-        """The `seq` of the event whose frames carried the SSE id `last_event_id`.
+    def event_seq(self, last_event_id: str) -> int | None:
+        """The `seq` of the event whose frames carried the SSE id `last_event_id`;
+        None if the id asks for every frame from the first (as `-1` does in the
+        LangGraph Platform API).
 
         Raises:
             ValueError: it is not an id this format writes.

@@ -59,6 +59,8 @@ class RemoteRun:
         self.status = cast(RunStatus, fields.get("status", "running"))
         self.format = fields.get("format") or "json"
         self.events = int(fields.get("events", "0"))
+        self.created_at = float(fields.get("created_at") or 0.0)
+        """When it was accepted (seconds since the epoch)."""
 
     @property
     def finished(self) -> bool:

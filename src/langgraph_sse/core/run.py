@@ -25,6 +25,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import sys
+import time
 from bisect import bisect_right
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import aclosing
@@ -96,6 +97,8 @@ class Run:
         """Why the library stopped it, when it did: past its time limit or its
         bytes, or the server shutting down (its status is then `error`)."""
         self._end_status: RunStatus = "running"
+        self.created_at = time.time()
+        """When it was accepted (seconds since the epoch)."""
         loop = asyncio.get_running_loop()
         self.started_at = loop.time()
         self.ended_at: float | None = None

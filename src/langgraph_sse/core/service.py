@@ -326,6 +326,13 @@ class GraphService:
             and (thread_id is None or run.thread_id == thread_id)
         ]
 
+    async def thread_busy(self, thread_id: str) -> bool:
+        """Whether a run is pending or going on `thread_id`, here or (with a
+        broker) on any replica."""
+        if self.runs.active_on(thread_id) is not None:
+            return True
+        return self.broker is not None and await self.broker.thread_holder(thread_id) is not None
+
     async def join(
         self,
         run_id: str,

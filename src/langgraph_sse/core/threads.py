@@ -13,8 +13,9 @@ creation time and the pending interrupts.
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable, Mapping
-from typing import TYPE_CHECKING, Any
+import uuid
+from collections.abc import Callable, Collection, Mapping
+from typing import TYPE_CHECKING, Any, Literal
 
 from langchain_core.runnables import RunnableConfig
 from langgraph.checkpoint.base import BaseCheckpointSaver
@@ -24,7 +25,8 @@ from langgraph.types import StateSnapshot
 
 from langgraph_sse.core.checkpointers import reachable_store
 from langgraph_sse.core.errors import Conflict, NotFound
-from langgraph_sse.core.records import ThreadRecords
+from langgraph_sse.core.records import ThreadRecord, ThreadRecords
+from langgraph_sse.security.ownership import PRIVATE_THREADS
 
 if TYPE_CHECKING:
     from langgraph_sse.core.broker import RedisBroker
@@ -181,17 +183,166 @@ class Threads:
         if not snapshot.interrupts:
             raise Conflict(f"Thread {thread_id!r} has no pending interrupt to resume")
 
+    # -- the thread as a resource ----------------------------------------------
+
     @reachable_store
-    async def state(self, thread_id: str, principal: Principal | None) -> dict[str, Any]:
-        """The thread's latest state, shaped as the native `ThreadState`.
+    async def create(
+        self,
+        principal: Principal | None,
+        thread_id: str | None = None,
+        metadata: Mapping[str, Any] | None = None,
+        *,
+        if_exists: Literal["raise", "do_nothing"] = "raise",
+    ) -> ThreadRecord:
+        """Create a thread (a new id when `thread_id` is None) owned by `principal`.
+
+        Raises:
+            Conflict: the thread exists and `if_exists` is `raise`, or it is
+                another principal's (whatever `if_exists`: to them it cannot be
+                told from one that exists).
+        """
+        self.require_checkpointer()
+        thread_id = thread_id or str(uuid.uuid4())
+        try:
+            existing = await self.record(thread_id, principal)
+        except NotFound:
+            existing = None
+            if await self.records.get(thread_id) is not None:  # another principal's
+                raise Conflict(f"Thread {thread_id!r} already exists") from None
+        if existing is not None:
+            if if_exists == "raise":
+                raise Conflict(f"Thread {thread_id!r} already exists")
+            return existing
+        release = await self.claim(thread_id, principal, metadata)
+        release()
+        return await self.record(thread_id, principal)
+
+    @reachable_store
+    async def record(self, thread_id: str, principal: Principal | None) -> ThreadRecord:
+        """The record of a thread of `principal`'s. A thread known only by its
+        checkpoints (from before records were kept) is given one now.
+
+        Raises:
+            NotFound: no such thread, or another principal's.
+        """
+        record = await self.records.get(thread_id)
+        if record is None:
+            if not has_checkpointer(self.graph):
+                raise _not_found(thread_id)
+            config = thread_config(thread_id, self.config)
+            ownership = self.ownership or PRIVATE_THREADS
+            exists, owner = await ownership.owner_of(self.graph.checkpointer, config)  # type: ignore[arg-type]
+            if not exists:
+                raise _not_found(thread_id)
+            record = await self.records.put(thread_id, owner)
+        if not self._allows(principal, record.owner):
+            raise _not_found(thread_id)
+        return record
+
+    @reachable_store
+    async def search(
+        self,
+        principal: Principal | None,
+        *,
+        metadata: Mapping[str, Any] | None = None,
+        ids: Collection[str] | None = None,
+        sort_by: Literal["created_at", "updated_at", "thread_id"] = "created_at",
+        descending: bool = True,
+    ) -> list[ThreadRecord]:
+        """The records of `principal`'s threads that match; see
+        [ThreadRecords.search][langgraph_sse.core.records.ThreadRecords.search]."""
+        owner = None if principal is None or self.ownership is None else principal.id
+        found = await self.records.search(
+            owner, metadata=metadata, ids=ids, sort_by=sort_by, descending=descending
+        )
+        return [record for record in found if self._allows(principal, record.owner)]
+
+    @reachable_store
+    async def delete(self, thread_id: str, principal: Principal | None) -> None:
+        """Delete the thread: its checkpoints and its record.
+
+        Raises:
+            NotFound: no such thread, or another principal's.
+        """
+        self.require_checkpointer()
+        await self.record(thread_id, principal)
+        await self.graph.checkpointer.adelete_thread(thread_id)  # type: ignore[union-attr]
+        await self.records.delete(thread_id)
+
+    def _allows(self, principal: Principal | None, owner: str | None) -> bool:
+        return (
+            principal is None or self.ownership is None or self.ownership.allows(principal, owner)
+        )
+
+    # -- its state ---------------------------------------------------------------
+
+    @reachable_store
+    async def snapshot(
+        self,
+        thread_id: str,
+        principal: Principal | None,
+        *,
+        checkpoint_id: str | None = None,
+        subgraphs: bool = False,
+    ) -> StateSnapshot:
+        """The thread's state: the latest, or at `checkpoint_id`. A thread created
+        but never run has an empty one (no `created_at`).
+
+        Raises:
+            Conflict: the graph has no checkpointer.
+            NotFound: no such thread (or checkpoint), or another principal's.
+        """
+        self.require_checkpointer()
+        await self.record(thread_id, principal)
+        config = thread_config(thread_id, self.config)
+        if checkpoint_id is not None:
+            config = thread_config(thread_id, {"configurable": {"checkpoint_id": checkpoint_id}})
+        snapshot = await self.graph.aget_state(config, subgraphs=subgraphs)
+        if checkpoint_id is not None and snapshot.created_at is None:
+            raise NotFound(f"Checkpoint {checkpoint_id!r} not found in thread {thread_id!r}")
+        return snapshot
+
+    @reachable_store
+    async def snapshots(
+        self,
+        thread_id: str,
+        principal: Principal | None,
+        *,
+        limit: int = 10,
+        before: str | None = None,
+        metadata: Mapping[str, Any] | None = None,
+    ) -> list[StateSnapshot]:
+        """The thread's checkpoints, newest first: at most `limit`, older than
+        checkpoint `before` if given, whose metadata holds `metadata`.
 
         Raises:
             Conflict: the graph has no checkpointer.
             NotFound: no such thread, or another principal's.
         """
         self.require_checkpointer()
-        await self.check_owner(thread_id, principal)
-        snapshot = await self.graph.aget_state(thread_config(thread_id, self.config))
+        await self.record(thread_id, principal)
+        older = None
+        if before is not None:
+            older = thread_config(thread_id, {"configurable": {"checkpoint_id": before}})
+        return [
+            snapshot
+            async for snapshot in self.graph.aget_state_history(
+                thread_config(thread_id, self.config),
+                limit=limit,
+                before=older,
+                filter=dict(metadata) if metadata else None,
+            )
+        ]
+
+    @reachable_store
+    async def state(self, thread_id: str, principal: Principal | None) -> dict[str, Any]:
+        """The thread's latest state, shaped as the native `ThreadState`.
+
+        Raises:
+            Conflict: the graph has no checkpointer.
+            NotFound: no such thread (or one never run), or another principal's.
+        """
+        snapshot = await self.snapshot(thread_id, principal)
         if snapshot.created_at is None:
             raise _not_found(thread_id)
         return snapshot_to_dict(thread_id, snapshot)
@@ -205,29 +356,44 @@ class Threads:
         limit: int = 10,
         before: str | None = None,
     ) -> list[dict[str, Any]]:
-        """The thread's checkpoints, newest first: at most `limit`, older than
-        checkpoint `before` if given.
+        """The thread's checkpoints, newest first, shaped as the native `ThreadState`.
+
+        Raises:
+            Conflict: the graph has no checkpointer.
+            NotFound: no such thread (or one never run), or another principal's.
+        """
+        found = await self.snapshots(thread_id, principal, limit=limit, before=before)
+        if not found and before is None:
+            raise _not_found(thread_id)
+        return [snapshot_to_dict(thread_id, snapshot) for snapshot in found]
+
+    @reachable_store
+    async def write(
+        self,
+        thread_id: str,
+        principal: Principal | None,
+        values: Any,
+        *,
+        as_node: str | None = None,
+        checkpoint_id: str | None = None,
+    ) -> RunnableConfig:
+        """Write `values` to the thread's state as if node `as_node` had (LangGraph's
+        `aupdate_state`), on its latest checkpoint or `checkpoint_id`; answer the
+        new checkpoint's config.
 
         Raises:
             Conflict: the graph has no checkpointer.
             NotFound: no such thread, or another principal's.
         """
         self.require_checkpointer()
-        await self.check_owner(thread_id, principal)
-        older = None
-        if before is not None:
-            older = thread_config(thread_id, {"configurable": {"checkpoint_id": before}})
-        checkpoints = [
-            snapshot_to_dict(thread_id, snapshot)
-            async for snapshot in self.graph.aget_state_history(
-                thread_config(thread_id, self.config), limit=limit, before=older
-            )
-        ]
-        if not checkpoints and before is None:
-            raise _not_found(thread_id)
-        return checkpoints
+        await self.record(thread_id, principal)
+        config = thread_config(thread_id, self.config)
+        if checkpoint_id is not None:
+            config = thread_config(thread_id, {"configurable": {"checkpoint_id": checkpoint_id}})
+        if principal is not None and self.ownership is not None:
+            config = self.ownership.stamp(config, principal)
+        return await self.graph.aupdate_state(config, values, as_node=as_node)
 
-    @reachable_store
     async def update(
         self,
         thread_id: str,
@@ -236,18 +402,15 @@ class Threads:
         *,
         as_node: str | None = None,
     ) -> dict[str, Any]:
-        """Write `values` to the thread's state as if node `as_node` had (LangGraph's
-        `aupdate_state`), and answer the new state.
+        """[write][langgraph_sse.core.threads.Threads.write], then answer the new
+        state, shaped as the native `ThreadState`.
 
         Raises:
             Conflict: the graph has no checkpointer.
-            NotFound: no such thread, or another principal's.
+            NotFound: no such thread (or one never run), or another principal's.
         """
-        await self.state(thread_id, principal)  # exists, and is the caller's
-        config = thread_config(thread_id, self.config)
-        if principal is not None and self.ownership is not None:
-            config = self.ownership.stamp(config, principal)
-        await self.graph.aupdate_state(config, values, as_node=as_node)
+        await self.state(thread_id, principal)  # exists, and was run
+        await self.write(thread_id, principal, values, as_node=as_node)
         return await self.state(thread_id, principal)
 
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import functools
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable, Mapping
 from urllib.parse import quote
 
 import anyio
@@ -28,7 +28,12 @@ from langgraph_sse.core.spec import RunSpec
 from langgraph_sse.http.sse import event_stream_response
 from langgraph_sse.security.auth import Principal
 
-__all__ = ["RunStreams", "run_headers", "stream_key"]
+__all__ = ["FramesFilter", "RunHeaders", "RunStreams", "run_headers", "stream_key"]
+
+RunHeaders = Callable[[Run | RemoteRun], Mapping[str, str]]
+"""A protocol's own response headers for a run (e.g. where to reconnect)."""
+FramesFilter = Callable[[AsyncIterator[bytes]], AsyncIterator[bytes]]
+"""What a protocol keeps of a run's frames when a client joins it."""
 
 
 class RunStreams:
@@ -58,8 +63,10 @@ class RunStreams:
         wire_format: WireFormat,
         *,
         cancel_on_disconnect: bool = True,
+        headers: RunHeaders | None = None,
     ) -> Response:
-        """Start a run and answer its frames from the first.
+        """Start a run and answer its frames from the first, with the protocol's
+        own `headers` for the run, if any, beside `X-Run-Id` and `X-Thread-Id`.
 
         Raises:
             ServiceError: as [GraphService.start][langgraph_sse.core.service.GraphService.start],
@@ -73,7 +80,9 @@ class RunStreams:
             self.service.streams.close(key)
             raise
         frames = run.chunks(self.flush_interval)
-        return self._respond(run, frames, key, cancel_on_disconnect=cancel_on_disconnect)
+        return self._respond(
+            run, frames, key, cancel_on_disconnect=cancel_on_disconnect, headers=headers
+        )
 
     async def join(
         self,
@@ -82,11 +91,16 @@ class RunStreams:
         run_id: str,
         wire_format: WireFormat,
         last_event_id: str | None,
+        *,
+        cancel_on_disconnect: bool = False,
+        headers: RunHeaders | None = None,
+        frames_filter: FramesFilter | None = None,
     ) -> Response:
         """Answer a run's frames after `last_event_id`, then its live tail. A
-        reader leaving never cancels the run. A run that is over and was read to
-        its end answers `204 No Content`, which tells an `EventSource` to stop
-        reconnecting.
+        reader leaving cancels the run only with `cancel_on_disconnect`. A run
+        that is over and was read to its end answers `204 No Content`, which tells
+        an `EventSource` to stop reconnecting. `frames_filter`, if given, is applied
+        to the frames (e.g. to keep only some stream modes).
 
         Raises:
             ServiceError: as [GraphService.join][langgraph_sse.core.service.GraphService.join],
@@ -102,13 +116,21 @@ class RunStreams:
             stop=stop,
         )
         if frames is None:
-            return Response(status_code=204, headers=run_headers(run))
+            return Response(status_code=204, headers=run_headers(run, headers))
         key = stream_key(request, principal)
         self.service.streams.open(key)
         if isinstance(run, RemoteRun):
-            relayed = _relayed(frames, wire_format)
-            return self._respond(run, relayed, key, cancel_on_disconnect=False, stop=stop)
-        return self._respond(run, frames, key, cancel_on_disconnect=False)
+            frames = _relayed(frames, wire_format)
+        if frames_filter is not None:
+            frames = frames_filter(frames)
+        return self._respond(
+            run,
+            frames,
+            key,
+            cancel_on_disconnect=cancel_on_disconnect,
+            stop=stop if isinstance(run, RemoteRun) else None,
+            headers=headers,
+        )
 
     def _respond(
         self,
@@ -118,6 +140,7 @@ class RunStreams:
         *,
         cancel_on_disconnect: bool,
         stop: asyncio.Event | None = None,
+        headers: RunHeaders | None = None,
     ) -> Response:
         local = run if isinstance(run, Run) else None
         on_shutdown = None if stop is None else stop.set
@@ -126,7 +149,7 @@ class RunStreams:
         return event_stream_response(
             self._send(local, frames, key, cancel_on_disconnect),
             ping_interval=self.ping_interval,
-            headers=run_headers(run),
+            headers=run_headers(run, headers),
             on_shutdown=on_shutdown,
         )
 
@@ -156,10 +179,14 @@ def stream_key(request: Request, principal: Principal | None) -> str:
     return f"address:{request.client.host if request.client else 'unknown'}"
 
 
-def run_headers(run: Run | RemoteRun) -> dict[str, str]:
-    """`X-Run-Id` and `X-Thread-Id`. Header values must be Latin-1 without line
-    breaks: the thread id is percent-encoded (the `metadata` event carries it as it is)."""
-    return {"X-Run-Id": run.run_id, "X-Thread-Id": quote(run.thread_id or "", safe="")}
+def run_headers(run: Run | RemoteRun, extra: RunHeaders | None = None) -> dict[str, str]:
+    """`X-Run-Id` and `X-Thread-Id`, and the `extra` headers for the run. Header
+    values must be Latin-1 without line breaks: the thread id is percent-encoded
+    (the `metadata` event carries it as it is)."""
+    headers = {"X-Run-Id": run.run_id, "X-Thread-Id": quote(run.thread_id or "", safe="")}
+    if extra is not None:
+        headers.update(extra(run))
+    return headers
 
 
 async def _relayed(frames: AsyncIterator[bytes], wire_format: WireFormat) -> AsyncIterator[bytes]:

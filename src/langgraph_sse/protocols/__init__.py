@@ -10,11 +10,12 @@ from __future__ import annotations
 from typing import Any
 
 from langgraph_sse.protocols.base import WireProtocol
+from langgraph_sse.protocols.langgraph import LangGraphProtocol
 from langgraph_sse.protocols.native import NativeProtocol
 
-__all__ = ["PROTOCOLS", "NativeProtocol", "WireProtocol", "resolve_protocol"]
+__all__ = ["PROTOCOLS", "LangGraphProtocol", "NativeProtocol", "WireProtocol", "resolve_protocol"]
 
-PROTOCOLS: dict[str, type[Any]] = {"native": NativeProtocol}
+PROTOCOLS: dict[str, type[Any]] = {"native": NativeProtocol, "langgraph": LangGraphProtocol}
 """The built-in protocols by name."""
 
 

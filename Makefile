@@ -4,7 +4,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: install demo test lint typecheck docs docs-serve bench mutants clean
+.PHONY: install demo test lint typecheck docs docs-serve bench mutants soak clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -43,6 +43,10 @@ bench: $(STAMP)
 ## A mutation pass over auth, ownership, limits, threads, service, runs and the broker (about 20 minutes; not in CI)
 mutants: $(STAMP)
 	PYTEST=$(BIN)/pytest $(BIN)/python scripts/mutate.py
+
+## A soak over two replicas on PostgreSQL + Redis: many principals, disconnects and resumes, a Redis cut (about 5 minutes; not in CI; SOAK_ARGS="--duration 60")
+soak: $(STAMP)
+	$(BIN)/python scripts/soak.py $(SOAK_ARGS)
 
 clean:
 	rm -rf $(VENV) site .pytest_cache .mypy_cache .ruff_cache .hypothesis

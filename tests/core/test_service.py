@@ -154,3 +154,19 @@ async def test_shutdown_twice_is_harmless() -> None:
     await service.shutdown()
     await service.shutdown()
     assert run.status == "error" and run.end_reason == "shutdown"
+
+
+async def test_a_stateless_runs_thread_is_deleted_once_the_run_is_forgotten() -> None:
+    service = GraphService(graphs.chat_graph("one", "two"), run_retention=0.2)
+    kept = await service.start(RunSpec(input=HELLO), None, JSONFormat())
+    dropped = await service.start(RunSpec(input=HELLO, keep_thread=False), None, JSONFormat())
+    await asyncio.gather(kept.wait(), dropped.wait())
+    saver = service.graph.checkpointer
+
+    def config(run: Any) -> Any:
+        return {"configurable": {"thread_id": run.thread_id}}
+
+    assert await saver.aget_tuple(config(dropped)) is not None  # readable while kept
+    await asyncio.sleep(0.5)
+    assert await saver.aget_tuple(config(dropped)) is None
+    assert await saver.aget_tuple(config(kept)) is not None

@@ -115,6 +115,7 @@ class GraphService:
         self.streams = OpenStreams(self.limits.max_streams_per_principal)
         """Open streams per principal (or client address), within the limits' cap."""
         self._shut_down = False
+        self._discards: set[asyncio.Task[None]] = set()
 
     @property
     def active_runs(self) -> int:
@@ -230,7 +231,26 @@ class GraphService:
             raise
         if release is not None:
             run.add_done_callback(lambda _: release())
+        if spec.thread_id is None and not spec.keep_thread and has_checkpointer(self.graph):
+            run.add_done_callback(self._discard_thread_later)
         return run
+
+    def _discard_thread_later(self, run: Run) -> None:
+        """Delete the checkpoints of a run's throwaway thread once the run is
+        forgotten (its state stays readable while the run is)."""
+        thread_id = run.thread_id
+        if thread_id is None:
+            return
+
+        def discard() -> None:
+            task = asyncio.get_running_loop().create_task(
+                self.graph.checkpointer.adelete_thread(thread_id),  # type: ignore[union-attr]
+                name=f"langgraph-sse discard {thread_id}",
+            )
+            self._discards.add(task)
+            task.add_done_callback(self._discards.discard)
+
+        asyncio.get_running_loop().call_later(self.runs.retention, discard)
 
     async def _launch(
         self,

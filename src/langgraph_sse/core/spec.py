@@ -41,6 +41,9 @@ class RunSpec:
         subgraphs: Whether to stream from subgraphs; the service's default when None.
         multitask: What to do when the thread already has an active run.
         metadata: The metadata of a thread the run creates.
+        keep_thread: With no `thread_id`: whether the thread made for the run is
+            kept (to be continued), or deleted once the run is forgotten (a
+            stateless run).
     """
 
     thread_id: str | None = None
@@ -51,6 +54,7 @@ class RunSpec:
     subgraphs: bool | None = None
     multitask: MultitaskStrategy = "reject"
     metadata: Mapping[str, Any] | None = None
+    keep_thread: bool = True
 
 
 def merge_config(base: RunnableConfig, extra: Mapping[str, Any]) -> RunnableConfig:

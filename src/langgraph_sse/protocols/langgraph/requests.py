@@ -58,4 +58,5 @@ def run_spec(body: RunBody, thread_id: str | None, metadata: dict[str, Any]) -> 
         subgraphs=body.stream_subgraphs,
         multitask=_MULTITASK[body.multitask_strategy],
         metadata=metadata,
+        keep_thread=thread_id is not None,
     )

@@ -28,6 +28,7 @@ EXAMPLES = (
     "starlette_app",
     "asgi_app",
     "text_protocol",
+    "langgraph_platform",
 )
 
 
@@ -338,3 +339,54 @@ async def test_text_protocol_streams_the_answer_and_shares_the_service() -> None
     async with client(app) as http:  # the native mount sees the same thread
         state = (await http.get("/native/threads/t/state")).json()
     assert [m["content"] for m in state["values"]["messages"]] == ["Hi", REPLIES[0]]
+
+
+# -- langgraph_platform: the LangGraph Platform API under /lg ---------------------------
+
+
+async def lg_stream(http: httpx.AsyncClient, path: str, body: dict[str, Any]) -> list[Any]:
+    async with aconnect_sse(http, "POST", path, json=body) as source:
+        assert source.response.status_code == 200, await source.response.aread()
+        assert source.response.headers["content-location"].startswith("/threads/")
+        return [(sse.event, json.loads(sse.data)) async for sse in source.aiter_sse()]
+
+
+async def test_langgraph_platform_chats_asks_and_resumes() -> None:
+    app = load("langgraph_platform").app
+    async with client(app) as http:
+        thread = (await http.post("/lg/threads", json={})).json()["thread_id"]
+        runs = f"/lg/threads/{thread}/runs/stream"
+        hello = {"messages": [{"role": "user", "content": "Hello"}]}
+        body = {"assistant_id": "agent", "input": hello, "stream_mode": "messages-tuple"}
+        events = await lg_stream(http, runs, body)
+        assert events[0][0] == "metadata" and events[-1] == ("end", None)
+        text = "".join(data[0]["content"] for name, data in events if name == "messages")
+        assert text == REPLIES[0]
+
+        ask = {"messages": [{"role": "user", "content": "please approve"}]}
+        events = await lg_stream(http, runs, {"assistant_id": "agent", "input": ask})
+        [question] = events[-2][1]["__interrupt__"]
+        assert question["value"] == {"question": "Approve this request?"}
+        resume = {"assistant_id": "agent", "command": {"resume": "yes"}}
+        events = await lg_stream(http, runs, resume)
+        messages = events[-2][1]["messages"]
+        assert messages[-2]["content"] == "Approval: yes"
+        found = await http.post("/lg/threads/search", json={"metadata": {"graph_id": "agent"}})
+        assert [t["thread_id"] for t in found.json()] == [thread]
+
+
+async def test_langgraph_platform_cors_exposes_the_run_location() -> None:
+    app = load("langgraph_platform").app
+    async with client(app) as http:
+        preflight = await http.options(
+            "/lg/runs/stream",
+            headers={
+                "Origin": "http://localhost:3000",
+                "Access-Control-Request-Method": "POST",
+                "Access-Control-Request-Headers": "content-type,x-api-key",
+            },
+        )
+        assert preflight.status_code == 200
+        answer = await http.get("/lg/info", headers={"Origin": "http://localhost:3000"})
+        exposed = answer.headers["access-control-expose-headers"].lower()
+        assert "content-location" in exposed and "location" in exposed

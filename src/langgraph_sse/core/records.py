@@ -22,7 +22,7 @@ from __future__ import annotations
 
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any, Literal
 
 from langgraph.store.base import BaseStore, Item
@@ -56,8 +56,8 @@ class ThreadRecord:
         return cls(
             thread_id=item.key,
             owner=value.get("owner"),
-            created_at=item.created_at,
-            updated_at=item.updated_at,
+            created_at=_aware(item.created_at),
+            updated_at=_aware(item.updated_at),
             metadata=dict(value.get("metadata") or {}),
         )
 
@@ -133,6 +133,11 @@ class ThreadRecords:
             start += _PAGE
         records.sort(key=lambda record: getattr(record, sort_by), reverse=descending)
         return records
+
+
+def _aware(moment: datetime) -> datetime:
+    """`moment` with its time zone: SQLite's store gives UTC times without one."""
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
 
 
 def _contains(value: Any, wanted: Any) -> bool:

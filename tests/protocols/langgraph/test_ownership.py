@@ -54,7 +54,7 @@ async def test_another_principals_thread_and_runs_are_404_everywhere(private_url
     assert await bob.threads.search() == []
     [mine] = await alice.threads.search()
     assert mine["thread_id"] == thread and mine["metadata"]["secret"] == 1
-    assert [m["content"] for m in mine["values"]["messages"]][0] == "hi"
+    assert mine["values"]["messages"][0]["content"] == "hi"
 
     nobody = get_client(url=private_url, api_key=None)
     with pytest.raises(AuthenticationError):

@@ -41,6 +41,7 @@ from langgraph_sse.core.events import (
     MetadataEvent,
     NodeEndEvent,
     NodeStartEvent,
+    PartEvent,
     ReasoningEvent,
     RunStatus,
     TokenEvent,
@@ -52,6 +53,7 @@ from langgraph_sse.core.events import (
 from langgraph_sse.core.extras import extra as _extra
 from langgraph_sse.core.manager import MultitaskStrategy, RunManager, ThreadBusyError
 from langgraph_sse.core.outcome import Outcome
+from langgraph_sse.core.records import ThreadRecord, ThreadRecords, ThreadStatus
 from langgraph_sse.core.remote import RemoteRun
 from langgraph_sse.core.run import Run
 from langgraph_sse.core.serialize import SerializationError, dumps, to_jsonable
@@ -68,7 +70,13 @@ from langgraph_sse.http.errors import ErrorResponse, HTTPError
 from langgraph_sse.http.responses import JSONResponse
 from langgraph_sse.http.sse import event_stream_response, format_frame
 from langgraph_sse.http.streaming import RunStreams
-from langgraph_sse.protocols import NativeProtocol, WireProtocol, resolve_protocol
+from langgraph_sse.protocols import (
+    LangGraphProtocol,
+    NativeProtocol,
+    WireProtocol,
+    resolve_protocol,
+)
+from langgraph_sse.protocols.langgraph.encoding import LangGraphFormat
 from langgraph_sse.protocols.native.encoding import JSONFormat, encode_event
 from langgraph_sse.protocols.native.schemas import (
     CommandRequest,
@@ -122,6 +130,8 @@ __all__ = [
     "InvokeResponse",
     "JSONFormat",
     "JSONResponse",
+    "LangGraphFormat",
+    "LangGraphProtocol",
     "Limits",
     "MessageEvent",
     "MetadataEvent",
@@ -132,6 +142,7 @@ __all__ = [
     "NodeStartEvent",
     "NotFound",
     "Outcome",
+    "PartEvent",
     "Principal",
     "ReasoningEvent",
     "RedisBroker",
@@ -152,7 +163,10 @@ __all__ = [
     "ThreadHistory",
     "ThreadId",
     "ThreadOwnership",
+    "ThreadRecord",
+    "ThreadRecords",
     "ThreadState",
+    "ThreadStatus",
     "TokenEvent",
     "TooManyStreams",
     "ToolCallChunkEvent",

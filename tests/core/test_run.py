@@ -7,7 +7,16 @@ import gc
 import weakref
 from collections.abc import AsyncIterator
 
-from langgraph_sse import CustomEvent, DoneEvent, ErrorEvent, Event, Run, encode_event
+from langgraph_sse import (
+    CustomEvent,
+    DoneEvent,
+    ErrorEvent,
+    Event,
+    MetadataEvent,
+    Run,
+    Unavailable,
+    encode_event,
+)
 
 
 def frame(seq: int) -> bytes:
@@ -142,3 +151,64 @@ async def test_a_cancelled_run_kept_for_replay_lets_go_of_what_the_graph_held() 
     run.add_done_callback(late.append)  # a callback added after the end still runs
     await asyncio.sleep(0)
     assert late == [run]
+
+
+async def finishing(count: int) -> AsyncIterator[Event]:
+    for seq in range(count):
+        yield CustomEvent(seq=seq, data=seq)
+        await asyncio.sleep(0.001)
+    yield DoneEvent(seq=count, status="success")
+
+
+async def test_a_run_that_is_ending_is_not_cancelled_again() -> None:
+    # The broker's renewal stops a run whose thread it finds freed ("unavailable"):
+    # the run itself freed it, in its before_done, as it was ending. A cancel
+    # then must neither turn a success into an error nor cut a cancelled run's
+    # ending short (its log ended without `done`).
+    runs: list[Run] = []
+
+    async def renewal_finds_the_thread_freed() -> None:
+        runs[-1].cancel("unavailable")
+        await asyncio.sleep(0.01)
+
+    run = Run(finishing(3), encode_event, run_id="r", before_done=renewal_finds_the_thread_freed)
+    runs.append(run)
+    await asyncio.wait_for(run.wait(), 1)
+    assert run.status == "success" and run.end_reason is None
+    assert run.log_slice(0)[1][-1] == encode_event(DoneEvent(seq=3, status="success"))
+
+    cancelled = Run(
+        finishing(1000), encode_event, run_id="c", before_done=renewal_finds_the_thread_freed
+    )
+    runs.append(cancelled)
+    while cancelled.events < 2:
+        await asyncio.sleep(0.001)
+    cancelled.cancel()
+    await asyncio.wait_for(cancelled.wait(), 1)
+    seqs, frames = cancelled.log_slice(0)
+    assert cancelled.status == "cancelled"
+    assert frames[-1] == encode_event(DoneEvent(seq=seqs[-1], status="cancelled"))
+
+
+async def test_a_run_whose_turn_cannot_be_awaited_ends_unavailable_after_its_metadata() -> None:
+    # A queued run whose Redis is cut: its turn on the thread raises Unavailable.
+    async def turn() -> None:
+        raise Unavailable("Redis cannot be reached; try again shortly")
+
+    async def events() -> AsyncIterator[Event]:
+        yield MetadataEvent(seq=0, run_id="q", thread_id="t")
+        raise AssertionError("the graph must not run")
+        yield  # an async generator
+
+    run = Run(events(), encode_event, run_id="q", thread_id="t", wait_for=turn())
+    await asyncio.wait_for(run.wait(), 1)
+    assert run.finished and run.status == "error" and run.end_reason == "unavailable"
+    assert run.log_slice(0)[1] == [
+        encode_event(MetadataEvent(seq=0, run_id="q", thread_id="t")),
+        encode_event(
+            ErrorEvent(
+                seq=1, error="unavailable", message="Redis cannot be reached; try again shortly"
+            )
+        ),
+        encode_event(DoneEvent(seq=2, status="error")),
+    ]

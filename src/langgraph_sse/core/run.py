@@ -17,7 +17,9 @@ thousands a second costs one write per interval instead of one per token.
 
 Cancelling the run cancels its task once, which lets LangGraph cancel the
 node tasks it started and run its cleanup. (A cancel scope wrapped around the
-graph's iterator instead re-cancels every await of that cleanup.)
+graph's iterator instead re-cancels every await of that cleanup.) A run that is
+already ending (past its graph's last event, or writing its ending) is not
+cancelled again: its log always ends with `done`.
 """
 
 from __future__ import annotations
@@ -32,7 +34,8 @@ from contextlib import aclosing
 from typing import Literal
 
 from langgraph_sse.core.encoding import Encoder
-from langgraph_sse.core.events import DoneEvent, ErrorEvent, Event, RunStatus
+from langgraph_sse.core.errors import Unavailable
+from langgraph_sse.core.events import DoneEvent, ErrorEvent, Event, MetadataEvent, RunStatus
 
 __all__ = ["CancelReason", "EndReason", "Run"]
 
@@ -68,7 +71,9 @@ class Run:
         max_bytes: Most bytes of frames the run may write to its log; past that it
             is stopped and ends with an `error` event of type `too_large` and `done`.
         wait_for: Something to wait for before the graph starts (the run stays
-            `pending` meanwhile): the end of the previous run on the thread.
+            `pending` meanwhile): the end of the previous run on the thread. If
+            it raises [Unavailable][langgraph_sse.core.errors.Unavailable] (Redis
+            cut), the run ends with an `error` of type `unavailable` and `done`.
         before_done: Awaited just before the run's `done` frame is written, so
             that whoever sees `done` finds its effects (e.g. the thread freed in Redis).
     """
@@ -109,6 +114,7 @@ class Run:
         self._frame_waiters: list[asyncio.Future[None]] = []  # woken by a frame or the end
         self._end_waiters: list[asyncio.Future[None]] = []  # woken by the end only
         self._finished = False
+        self._ending = False  # past the graph's last event, or writing its ending
         self._cancel_reason: CancelReason = "cancelled"
         # A task cancelled before its first step never enters its coroutine (no
         # `except`, no `finally`): until then a cancel is only recorded.
@@ -125,6 +131,13 @@ class Run:
     def finished(self) -> bool:
         """True once the run produced its last frame (or was cancelled)."""
         return self._finished
+
+    @property
+    def ending(self) -> bool:
+        """True once the run is past its graph's last event (or is being stopped)
+        and is writing its last frames: it can no longer be cancelled, and it may
+        already have let go of its thread (its `before_done`)."""
+        return self._ending or self._finished
 
     @property
     def events(self) -> int:
@@ -152,6 +165,7 @@ class Run:
         count = 0
         budget = sys.maxsize if max_bytes is None else max_bytes
         last: Event | None = None
+        pulled = False  # whether the graph's events were started
         try:
             self._pumping = True
             if self._cancel_early:  # cancelled before this task ran at all
@@ -161,10 +175,13 @@ class Run:
                 self._started = True
                 self.started_at = asyncio.get_running_loop().time()
             before_done = self._before_done
+            pulled = True
             async with asyncio.timeout(timeout) as deadline, aclosing(events):  # type: ignore[type-var]
                 async for last in events:
-                    if type(last) is DoneEvent and before_done is not None:
-                        await self._done_hook()
+                    if type(last) is DoneEvent:
+                        self._ending = True  # the graph is done: no cancel from here on
+                        if before_done is not None:
+                            await self._done_hook()
                     frame = encode(last)
                     push(frame, last.seq)
                     count += 1
@@ -172,22 +189,28 @@ class Run:
                     if budget < 0:
                         raise _TooLarge
             self._end_status = last.status if isinstance(last, DoneEvent) else "success"
-        except TimeoutError:
-            if not deadline.expired():
-                raise
+        except TimeoutError as exc:
+            self._ending = True
+            if not (pulled and deadline.expired()):  # not the run's own time limit
+                await self._fail(exc, count if pulled else await self._open_log(events))
+                return
             self.end_reason = "timeout"
             await self._end(
                 count, "timeout", f"The run took longer than {timeout:g} s and was stopped"
             )
         except _TooLarge:  # leaving the `async with` has stopped the graph
+            self._ending = True
             self.end_reason = "too_large"
             message = f"The run wrote more than {max_bytes} bytes of events and was stopped"
             await self._end(count, "too_large", message)
         except asyncio.CancelledError:
+            self._ending = True  # a second cancel would cut its ending short
             self._started = True
             reason = self._cancel_reason
             if reason != "cancelled":
                 self.end_reason = reason
+                if not pulled:
+                    count = await self._open_log(events)
                 await self._end(count, reason, _STOPPED_BECAUSE[reason])
             else:
                 self._end_status = "cancelled"
@@ -195,15 +218,44 @@ class Run:
                 push(encode(DoneEvent(seq=count, status="cancelled")), count)
             raise
         except Exception as exc:
-            # An event that cannot be encoded (or a bug): end the stream cleanly;
-            # leaving the `async with` has already stopped the graph.
-            logger.warning("run %s stopped: %s: %s", self.run_id, type(exc).__name__, exc)
-            await self._end(count, type(exc).__name__, str(exc))
+            # An event that cannot be encoded, its turn that could not be awaited
+            # (Redis cut), or a bug: end the stream cleanly; leaving the `async
+            # with` has already stopped the graph.
+            self._ending = True
+            await self._fail(exc, count if pulled else await self._open_log(events))
         finally:
             self.ended_at = asyncio.get_running_loop().time()
+            self._started = True  # a run that ended is not `pending`, whatever stopped it
             self._finished = True
             _release_all(self._frame_waiters)
             _release_all(self._end_waiters)
+
+    async def _open_log(self, events: AsyncIterator[Event]) -> int:
+        """Open the log of a run stopped before its graph started (its turn never
+        came) as every run's opens: with its `metadata` frame, when its events
+        begin with one (they do before any node runs). Answers the seq after it."""
+        try:
+            async with aclosing(events):  # type: ignore[type-var]
+                first = await anext(events)
+        except Exception:  # nothing to open with: the ending alone
+            return 0
+        if type(first) is not MetadataEvent:
+            return 0
+        self._push(self._encode(first), first.seq)
+        return first.seq + 1
+
+    async def _fail(self, exc: Exception, seq: int) -> None:
+        """End the log at `seq` with an `error` for `exc`: of type `unavailable`
+        for [Unavailable][langgraph_sse.core.errors.Unavailable] (e.g. its turn on
+        the thread could not be awaited), else named after the exception."""
+        self._started = True
+        if isinstance(exc, Unavailable):
+            self.end_reason = "unavailable"
+            error = "unavailable"
+        else:
+            error = type(exc).__name__
+        logger.warning("run %s stopped: %s: %s", self.run_id, type(exc).__name__, exc)
+        await self._end(seq, error, str(exc))
 
     async def _end(self, seq: int, error: str, message: str) -> None:
         self._end_status = "error"
@@ -322,9 +374,10 @@ class Run:
 
         Its log ends with `done` (status `cancelled`) or, when the library stops it
         (`shutdown`, or `unavailable`: it lost its hold on the thread), with an
-        `error` event of that type and `done`.
+        `error` event of that type and `done`. A run already
+        [ending][langgraph_sse.core.run.Run.ending] ends as it was going to.
         """
-        if not self._finished and self._task is not None:
+        if not self.ending and self._task is not None:
             self._cancel_reason = reason
             if self._pumping:
                 self._task.cancel()

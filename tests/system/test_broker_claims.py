@@ -121,3 +121,59 @@ async def test_a_thread_whose_release_failed_is_freed_when_the_run_is_closed(
     finally:
         await a.shutdown()
         await b.shutdown()
+
+
+async def test_a_claim_never_answers_free_for_a_thread_it_did_not_take(prefix: str) -> None:
+    # The holder lets go between a failed SET NX and the GET that names it: the
+    # claim answered "claimed" (None) with nothing held, and a third run then
+    # took the thread too.
+    broker = RedisBroker(REDIS, prefix=prefix, lease=5)
+    try:
+        assert await broker.claim_thread("t", "first") is None
+        get = broker.redis.get
+
+        async def get_after_the_release(key: str) -> Any:
+            await broker.release_thread("t", "first")
+            return await get(key)
+
+        broker.redis.get = get_after_the_release
+        answer = await broker.claim_thread("t", "second")
+        broker.redis.get = get
+        held = await broker.redis.get(f"{prefix}thread:t")
+        assert answer == "first" or (answer is None and held == b"second")
+        assert await broker.claim_thread("t", "third") == (answer or "second")
+    finally:
+        await broker.aclose()
+
+
+class LostReplyBroker(RedisBroker):
+    """Loses the reply of its first close of a run (a cut right after Redis ran
+    it): the publisher tries the close again."""
+
+    lost = False
+
+    async def _close(self, *args: Any) -> None:
+        await super()._close(*args)
+        if not self.lost:
+            self.lost = True
+            raise ConnectionError("Connection closed by server.")
+
+
+async def test_a_close_whose_reply_was_lost_is_tried_again_safely(prefix: str) -> None:
+    # The retry failed ("XADD ID equal or smaller"), the publisher task died.
+    a = replica(graphs.chat_graph("first"), prefix, LostReplyBroker)
+    broker = a.broker
+    assert broker is not None
+    try:
+        run = await a.start(RunSpec(thread_id="t", input=HELLO), None, JSONFormat())
+        (publisher,) = broker._publishers
+        await asyncio.wait_for(run.wait(), 5)
+        await asyncio.wait_for(asyncio.wait({publisher}), 5)
+        assert broker.lost and publisher.exception() is None  # type: ignore[attr-defined]
+        entries = await broker.redis.xrange(f"{prefix}run:{run.run_id}:frames")
+        assert [fields for _, fields in entries].count({b"end": b"1"}) == 1
+        assert len(entries) == run.events + 1
+        assert (await broker.find(run.run_id)).status == "success"  # type: ignore[union-attr]
+        assert await broker.thread_holder("t") is None
+    finally:
+        await a.shutdown()

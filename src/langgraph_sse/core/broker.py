@@ -11,9 +11,9 @@ every replica can serve every run:
 - the run's id, thread, owner and status are kept in a hash (`<prefix>run:<run_id>`);
 - finished runs expire after the server's `run_retention`;
 - a cancel asked on any replica reaches the replica running the run (pub/sub);
-- a thread's active run is claimed in Redis (`SET NX` with a lease the running
-  replica renews), so one run per thread holds across replicas, and a crashed
-  replica's claim lapses.
+- a thread's active run is claimed in Redis (one atomic claim with a lease the
+  running replica renews), so one run per thread holds across replicas, and a
+  crashed replica's claim lapses.
 
 Needs `pip install "langgraph-sse[redis]"` (redis-py's asyncio client).
 """
@@ -29,7 +29,7 @@ from typing import Any, ParamSpec, TypeVar
 from langgraph_sse.core.errors import unavailable_when
 from langgraph_sse.core.extras import extra
 from langgraph_sse.core.manager import MultitaskStrategy, ThreadBusyError
-from langgraph_sse.core.redis_scripts import DELETE_IF_HELD, MARK_LOST, RENEW_IF_HELD
+from langgraph_sse.core.redis_scripts import CLAIM, CLOSE, DELETE_IF_HELD, MARK_LOST, RENEW_IF_HELD
 from langgraph_sse.core.remote import RelayStopped, RemoteRun, RunLost
 from langgraph_sse.core.run import Run
 
@@ -111,11 +111,10 @@ class RedisBroker:
 
     @_reachable
     async def claim_thread(self, thread_id: str, run_id: str) -> str | None:
-        """Claim `thread_id` for `run_id`; the run id holding it if another does."""
+        """Claim `thread_id` for `run_id` (renewing its lease if `run_id` holds it
+        already); the run id holding it if another does."""
         key = self._thread_key(thread_id)
-        if await self.redis.set(key, run_id, nx=True, px=int(self.lease * 1000)):
-            return None
-        holder = await self.redis.get(key)
+        holder = await self.redis.eval(CLAIM, 1, key, run_id, int(self.lease * 1000))
         return None if holder is None else holder.decode()
 
     async def take_thread(
@@ -179,7 +178,13 @@ class RedisBroker:
             self.publish(run, retention), name=f"langgraph-sse publish {run.run_id}"
         )
         self._publishers.add(publisher)
-        publisher.add_done_callback(self._publishers.discard)
+        publisher.add_done_callback(self._published)
+
+    def _published(self, publisher: asyncio.Task[None]) -> None:
+        """Forget a publisher that has ended; say in the log if it failed."""
+        self._publishers.discard(publisher)
+        if not publisher.cancelled() and (exc := publisher.exception()) is not None:
+            logger.error("%s failed", publisher.get_name(), exc_info=exc)
 
     async def publish(self, run: Run, retention: float) -> None:
         """Copy `run`'s frames to Redis as they come, keep its status, renew its
@@ -299,17 +304,15 @@ class RedisBroker:
         return bool(alive) and bool(await self.redis.eval(RENEW_IF_HELD, 1, key, run.run_id, lease))
 
     async def _close(self, run: Run, position: int, last_seq: int, retention: float) -> None:
-        info_key, frames_key = self._info_key(run.run_id), self._frames_key(run.run_id)
-        ttl = max(1, int(retention * 1000))
-        pipe = self.redis.pipeline(transaction=False)
-        pipe.xadd(frames_key, {"end": b"1"}, id=f"{last_seq}-2")
-        pipe.hset(info_key, mapping={"status": run.status, "events": position})
-        pipe.pexpire(frames_key, ttl)
-        pipe.pexpire(info_key, ttl)
-        pipe.delete(self._alive_key(run.run_id))
-        await pipe.execute()
-        if run.thread_id is not None:  # in case the run died before its `done`
-            await self.release_thread(run.thread_id, run.run_id)
+        """Mark `run` finished in Redis with `retention` seconds to live and free
+        its thread (in case the run died before its `done`); safe to run again."""
+        keys = [self._info_key(run.run_id), self._frames_key(run.run_id)]
+        keys.append(self._alive_key(run.run_id))
+        args: list[str | int] = [last_seq, run.status, position, max(1, int(retention * 1000))]
+        if run.thread_id is not None:
+            keys.append(self._thread_key(run.thread_id))
+            args.append(run.run_id)
+        await self.redis.eval(CLOSE, len(keys), *keys, *args)
 
     # -- any replica ------------------------------------------------------------
 

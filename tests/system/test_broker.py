@@ -332,3 +332,130 @@ async def test_a_run_cut_from_redis_longer_than_its_lease_stops_before_another_c
         await a.shutdown()
         await b.shutdown()
         await proxy.close()
+
+
+async def test_a_follower_of_a_queued_run_waits_for_its_first_frame(prefix: str) -> None:
+    # The queued run has no frames in Redis until its turn comes: that is not the
+    # end of it (a follower elsewhere got an empty stream without `done`).
+    probe = graphs.LoopProbe()
+    a = replica(graphs.slow_graph(probe, delay=1.5), prefix, lease=5)  # past a 1 s XREAD
+    b = replica(graphs.chat_graph("unused"), prefix, lease=5)
+    try:
+        first = await a.start(RunSpec(thread_id="queue", input=HELLO), None, JSONFormat())
+        queued = RunSpec(thread_id="queue", input=HELLO, multitask="enqueue")
+        second = await a.start(queued, None, JSONFormat())
+        assert second.status == "pending"
+        remote, frames = await b.join(second.run_id, None, JSONFormat())
+        assert remote.status == "pending" and frames is not None
+        events = await asyncio.wait_for(_read_all(frames), 10)
+        assert first.status == "success"
+        assert [e["seq"] for e in events] == list(range(len(events)))
+        assert events[0] == {**events[0], "type": "metadata", "run_id": second.run_id}
+        assert events[-1] == {**events[-1], "type": "done", "status": "success"}
+    finally:
+        await a.shutdown()
+        await b.shutdown()
+
+
+class SlowAfterReleaseBroker(RedisBroker):
+    """Answers a thread's release late (a slow event loop or Redis reply): the
+    run's lease renewal falls in between, and finds the thread free."""
+
+    async def release_thread(self, thread_id: str, run_id: str) -> None:
+        await super().release_thread(thread_id, run_id)
+        await asyncio.sleep(0.2)
+
+
+async def test_a_run_that_freed_its_thread_as_it_ends_is_not_taken_for_lost(
+    prefix: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    # Its publisher's renewal found the claim gone and stopped the run again
+    # ("its lease was lost"): a cancelled run ended without `done`.
+    probe = graphs.LoopProbe()
+    broker = SlowAfterReleaseBroker(REDIS, prefix=prefix, lease=0.3)
+    a = GraphService(graphs.endless_graph(probe), stream_mode="custom", broker=broker)
+    try:
+        run = await a.start(RunSpec(thread_id="t", input=HELLO), None, JSONFormat())
+        await probe.started.wait()
+        await asyncio.sleep(0.05)
+        run.cancel()
+        await asyncio.wait_for(run.wait(), 5)
+        seqs, frames = run.log_slice(0)
+        assert run.status == "cancelled" and run.end_reason is None
+        assert frames[-1].startswith(b"event: done\n") and b'"cancelled"' in frames[-1]
+        done = await a.join(run.run_id, None, JSONFormat(), last_event_id=str(seqs[-1]))
+        assert done[1] is None
+        assert "lease was lost" not in caplog.text
+    finally:
+        await a.shutdown()
+
+
+async def test_a_run_that_ends_during_a_cut_shorter_than_its_lease_is_not_lost(
+    prefix: str,
+) -> None:
+    # The run ends (cancelled on its own replica) while that replica's Redis is
+    # cut for 2 s of a 3 s lease: once Redis is back its sign of life must be
+    # renewed before it lapses, so followers elsewhere get the real end, not `lost`.
+    proxy = await Proxy(6379).start()
+    probe = graphs.LoopProbe()
+    a = GraphService(
+        graphs.endless_graph(probe),
+        stream_mode="custom",
+        broker=RedisBroker(proxy.url("redis", "/0"), prefix=prefix, lease=3),
+    )
+    b = replica(graphs.chat_graph("unused"), prefix, lease=3)
+    try:
+        run = await a.start(RunSpec(thread_id="short-cut", input=HELLO), None, JSONFormat())
+        await probe.started.wait()
+        await asyncio.sleep(0.2)
+        _, frames = await b.join(run.run_id, None, JSONFormat())
+        assert frames is not None
+        follower = asyncio.create_task(_read_all(frames))
+        proxy.cut()
+        await asyncio.sleep(0.1)
+        run.cancel()  # a local cancel: the run ends during the cut
+        await asyncio.sleep(1.9)
+        proxy.restore()
+        statuses = set()
+        while not follower.done():  # as followers and status readers on B see it
+            statuses.add((await b.find(run.run_id, None)).status)
+            await asyncio.sleep(0.02)
+        events = await asyncio.wait_for(follower, 10)
+        assert "error" not in statuses
+        assert [e["seq"] for e in events] == list(range(len(events)))
+        assert events[-1] == {**events[-1], "type": "done", "status": "cancelled"}
+        assert len(events) == run.events  # the real end, not an ending of B's own
+        assert not await b.broker.redis.hexists(f"{prefix}run:{run.run_id}", "lost")  # type: ignore[union-attr]
+    finally:
+        await a.shutdown()
+        await b.shutdown()
+        await proxy.close()
+
+
+async def test_a_cancel_asked_while_the_running_replica_is_cut_off_reaches_it(
+    prefix: str,
+) -> None:
+    # B asks for the cancel while A's cancel listener is cut from Redis: the
+    # message is gone, the ask must not be.
+    proxy = await Proxy(6379).start()
+    probe = graphs.LoopProbe()
+    a = GraphService(
+        graphs.endless_graph(probe),
+        stream_mode="custom",
+        broker=RedisBroker(proxy.url("redis", "/0"), prefix=prefix, lease=5),
+    )
+    b = replica(graphs.chat_graph("unused"), prefix, lease=5)
+    try:
+        run = await a.start(RunSpec(thread_id="deaf", input=HELLO), None, JSONFormat())
+        await probe.started.wait()
+        proxy.cut()
+        await asyncio.sleep(0.2)
+        await b.broker.cancel(run.run_id)  # type: ignore[union-attr]
+        await asyncio.sleep(0.5)
+        proxy.restore()
+        await asyncio.wait_for(run.wait(), 5)
+        assert run.status == "cancelled" and probe.cancelled.is_set()
+    finally:
+        await a.shutdown()
+        await b.shutdown()
+        await proxy.close()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import time
 from collections.abc import Callable
 from typing import Any
@@ -18,6 +19,7 @@ from langgraph_sse import (
 )
 from tests import graphs
 from tests.principals import HELLO
+from tests.proxy import Proxy
 from tests.servers import REDIS, needs_redis
 
 pytestmark = needs_redis
@@ -144,6 +146,67 @@ async def test_a_claim_never_answers_free_for_a_thread_it_did_not_take(prefix: s
         assert await broker.claim_thread("t", "third") == (answer or "second")
     finally:
         await broker.aclose()
+
+
+async def test_a_queued_run_cut_from_redis_ends_unavailable_after_its_metadata(
+    prefix: str,
+) -> None:
+    # The queued run's wait for its turn met a connection error: it ended at
+    # once, seq 0, error type ConnectionError, no metadata, status `pending`.
+    proxy = await Proxy(6379).start()
+    probe = graphs.LoopProbe()
+    a = replica(graphs.endless_graph(probe), prefix)
+    b = GraphService(
+        graphs.chat_graph("second"),
+        stream_mode="custom",
+        broker=RedisBroker(proxy.url("redis", "/0"), prefix=prefix, lease=0.6),
+    )
+    try:
+        await a.start(RunSpec(thread_id="t", input=HELLO), None, JSONFormat())
+        await probe.started.wait()
+        queued = RunSpec(thread_id="t", input=HELLO, multitask="enqueue")
+        run = await b.start(queued, None, JSONFormat())
+        await asyncio.sleep(0.1)
+        proxy.cut()  # for longer than B's lease
+        await asyncio.wait_for(run.wait(), 5)
+        events = [json.loads(frame.split(b"data: ")[1]) for frame in run.log_slice(0)[1]]
+        assert [e["type"] for e in events] == ["metadata", "error", "done"]
+        assert [e["seq"] for e in events] == [0, 1, 2]
+        assert events[1]["error"] == "unavailable" and events[2]["status"] == "error"
+        assert run.status == "error" and run.end_reason == "unavailable"
+    finally:
+        proxy.restore()
+        for service in (a, b):
+            await service.shutdown()
+        await proxy.close()
+
+
+async def test_a_queued_run_rides_out_a_redis_cut_shorter_than_its_lease(prefix: str) -> None:
+    proxy = await Proxy(6379).start()
+    probe = graphs.LoopProbe()
+    a = replica(graphs.endless_graph(probe), prefix)
+    b = GraphService(
+        graphs.chat_graph("second"),
+        stream_mode="custom",
+        broker=RedisBroker(proxy.url("redis", "/0"), prefix=prefix, lease=5),
+    )
+    try:
+        first = await a.start(RunSpec(thread_id="t", input=HELLO), None, JSONFormat())
+        await probe.started.wait()
+        queued = RunSpec(thread_id="t", input=HELLO, multitask="enqueue")
+        run = await b.start(queued, None, JSONFormat())
+        await asyncio.sleep(0.1)
+        proxy.cut()
+        await asyncio.sleep(0.5)
+        proxy.restore()
+        assert run.status == "pending"
+        await a.cancel(first.run_id, None)
+        await asyncio.wait_for(run.wait(), 5)
+        assert run.status == "success"
+    finally:
+        for service in (a, b):
+            await service.shutdown()
+        await proxy.close()
 
 
 class LostReplyBroker(RedisBroker):

@@ -10,7 +10,9 @@ every replica can serve every run:
   with `XREAD` and follows the live tail; a final `end` entry closes the stream;
 - the run's id, thread, owner and status are kept in a hash (`<prefix>run:<run_id>`);
 - finished runs expire after the server's `run_retention`;
-- a cancel asked on any replica reaches the replica running the run (pub/sub);
+- a cancel asked on any replica reaches the replica running the run (pub/sub,
+  and a flag in the run's hash that replica reads as it copies frames and renews
+  its lease, so that a cancel sent while its listener was cut off is not lost);
 - a thread's active run is claimed in Redis (one atomic claim with a lease the
   running replica renews), so one run per thread holds across replicas, and a
   crashed replica's claim lapses.
@@ -26,10 +28,17 @@ import logging
 from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine
 from typing import Any, ParamSpec, TypeVar
 
-from langgraph_sse.core.errors import unavailable_when
+from langgraph_sse.core.errors import Unavailable, unavailable_when
 from langgraph_sse.core.extras import extra
 from langgraph_sse.core.manager import MultitaskStrategy, ThreadBusyError
-from langgraph_sse.core.redis_scripts import CLAIM, CLOSE, DELETE_IF_HELD, MARK_LOST, RENEW_IF_HELD
+from langgraph_sse.core.redis_scripts import (
+    CANCEL,
+    CLAIM,
+    CLOSE,
+    DELETE_IF_HELD,
+    MARK_LOST,
+    RENEW_IF_HELD,
+)
 from langgraph_sse.core.remote import RelayStopped, RemoteRun, RunLost
 from langgraph_sse.core.run import Run
 
@@ -58,9 +67,9 @@ class RedisBroker:
             reader on another replica sees them that much later; readers on the
             running replica read them from memory at once).
         lease: Seconds a thread claim, and a run's sign of life, last unless
-            renewed (every third of it while the run goes on): a run whose
-            replica stops renewing is lost, its followers get an `error` of type
-            `lost` and `done`.
+            renewed (every third of it while the run goes on, and with each batch
+            of frames): a run whose replica stops renewing is lost, its followers
+            get an `error` of type `lost` and `done`.
         lost_ttl: Seconds a lost run stays in Redis once found lost.
     """
 
@@ -109,6 +118,13 @@ class RedisBroker:
 
     # -- the running replica ----------------------------------------------------
 
+    @property
+    def _backoff_cap(self) -> float:
+        """Longest wait between two tries while Redis cannot be reached: well
+        under the lease, so that a run's sign of life is renewed in time once
+        Redis is back."""
+        return min(2.0, self.lease / 10)
+
     @_reachable
     async def claim_thread(self, thread_id: str, run_id: str) -> str | None:
         """Claim `thread_id` for `run_id` (renewing its lease if `run_id` holds it
@@ -137,10 +153,38 @@ class RedisBroker:
     async def _turn(
         self, thread_id: str, run_id: str, holder: str, multitask: MultitaskStrategy
     ) -> None:
+        """Wait for `run_id`'s turn on `thread_id`, then claim it.
+
+        Raises:
+            Unavailable: Redis could not be reached for a whole lease (the run
+                ends with an `error` of type `unavailable`).
+        """
         if multitask == "interrupt":
-            await self.cancel(holder)
-        while await self.claim_thread(thread_id, run_id) is not None:
-            await self.wait_for_thread(thread_id)
+            await self._patiently(self.cancel, holder)
+        while await self._patiently(self.claim_thread, thread_id, run_id) is not None:
+            await self._patiently(self.wait_for_thread, thread_id)
+
+    async def _patiently(
+        self, step: Callable[P, Coroutine[Any, Any, T]], *args: P.args, **kwargs: P.kwargs
+    ) -> T:
+        """`step`, tried again with backoff while Redis cannot be reached, for up
+        to a lease (a queued run rides out a short cut).
+
+        Raises:
+            Unavailable: Redis could not be reached for a whole lease.
+        """
+        loop = asyncio.get_running_loop()
+        give_up = loop.time() + self.lease
+        down: tuple[type[BaseException], ...] = (Unavailable, *self._down)
+        delay = 0.05
+        while True:
+            try:
+                return await step(*args, **kwargs)
+            except down as exc:
+                if loop.time() + delay >= give_up:
+                    raise Unavailable("Redis could not be reached to wait for the thread") from exc
+            await asyncio.sleep(delay)
+            delay = min(delay * 2, self._backoff_cap)
 
     @_reachable
     async def claim_owner(self, thread_id: str, owner: str, ttl: float = 86_400) -> str:
@@ -163,6 +207,7 @@ class RedisBroker:
         holder = await self.redis.get(self._thread_key(thread_id))
         return None if holder is None else holder.decode()
 
+    @_reachable
     async def wait_for_thread(self, thread_id: str, poll: float = 0.05) -> None:
         """Wait until no run holds `thread_id`."""
         while await self.redis.exists(self._thread_key(thread_id)):
@@ -173,7 +218,12 @@ class RedisBroker:
         """Record `run` in Redis, so that any replica finds it from now on, then
         [publish][langgraph_sse.core.broker.RedisBroker.publish] it in a task beside
         it, awaited on [aclose][langgraph_sse.core.broker.RedisBroker.aclose]."""
-        await self._open(run)
+        self._local[run.run_id] = run  # a cancel heard from now on reaches it
+        try:
+            await self._open(run)
+        except BaseException:
+            self._local.pop(run.run_id, None)
+            raise
         publisher = asyncio.get_running_loop().create_task(
             self.publish(run, retention), name=f"langgraph-sse publish {run.run_id}"
         )
@@ -236,19 +286,25 @@ class RedisBroker:
         Once the run's lease may have lapsed in Redis, the run is stopped (`error`
         of type `unavailable`): Redis may let another run onto its thread, and two
         runs must never write one thread. Its ending is published when Redis is back.
+        The run's sign of life is renewed before each new try: a run that ends
+        during a cut shorter than its lease is not taken for lost meanwhile.
         """
         loop = asyncio.get_running_loop()
         delay = 0.05
+        failed = False
         while True:
             try:
+                if failed:  # first the sign of life, which may be about to lapse
+                    await self._touch(run)
                 return await step(*args, **kwargs)
             except self._down as exc:
+                failed = True
                 logger.warning("run %s: Redis unreachable (%s); retrying", run.run_id, exc)
-                if not run.finished and loop.time() + delay >= lease.until:
+                if not run.ending and loop.time() + delay >= lease.until:
                     logger.warning("run %s: its lease lapsed; stopping it", run.run_id)
                     run.cancel("unavailable")
                 await asyncio.sleep(delay)
-                delay = min(delay * 2, 2.0)
+                delay = min(delay * 2, self._backoff_cap)
 
     async def _open(self, run: Run) -> None:
         await self._ensure_listener()
@@ -265,7 +321,9 @@ class RedisBroker:
         await pipe.execute()
 
     async def _copy(self, run: Run, copied: tuple[int, int]) -> tuple[int, int]:
-        """Copy the frames after `copied` (log position, last seq); answer the new mark."""
+        """Copy the frames after `copied` (log position, last seq), renewing the
+        run's sign of life and reading whether a cancel was asked; answer the new
+        mark."""
         position, last_seq = copied
         top = await self._top_seq(run.run_id)
         if top is not None and top > last_seq:  # a batch cut short went through
@@ -273,35 +331,49 @@ class RedisBroker:
         seqs, frames = run.log_slice(position)
         if not frames:
             return position, last_seq
-        frames_key = self._frames_key(run.run_id)
+        frames_key, info_key = self._frames_key(run.run_id), self._info_key(run.run_id)
         pipe = self.redis.pipeline(transaction=False)
         for seq, frame in zip(seqs, frames, strict=True):
             pipe.xadd(frames_key, {"f": frame}, id=f"{seq}-1")
         events = position + len(frames)
-        pipe.hset(self._info_key(run.run_id), mapping={"status": run.status, "events": events})
-        await pipe.execute()
+        pipe.hset(info_key, mapping={"status": run.status, "events": events})
+        pipe.pexpire(self._alive_key(run.run_id), int(self.lease * 1000))
+        pipe.hget(info_key, "cancel")
+        replies = await pipe.execute()
+        _cancel_if_asked(run, replies[-1])
         return events, seqs[-1]
+
+    async def _touch(self, run: Run) -> None:
+        """Renew `run`'s sign of life (not its thread claim)."""
+        await self.redis.pexpire(self._alive_key(run.run_id), int(self.lease * 1000))
 
     async def _keep(self, run: Run, lease: _Lease) -> None:
         """Renew `run`'s lease (its sign of life and its thread claim). A run that
         finds it taken is stopped, as one cut off for the whole lease is (see
-        [_retrying][langgraph_sse.core.broker.RedisBroker._retrying])."""
+        [_retrying][langgraph_sse.core.broker.RedisBroker._retrying]); not one
+        that is ending, which may have freed its thread itself."""
         asked_at = asyncio.get_running_loop().time()
         if await self._retrying(run, lease, self._renew, run):
             lease.until = asked_at + self.lease
-        elif not run.finished:
+        elif not run.ending:
             logger.warning("run %s: its lease was lost; stopping it", run.run_id)
             run.cancel("unavailable")
 
     async def _renew(self, run: Run) -> bool:
-        """Renew `run`'s lease; answer whether it still held it. A run waiting
-        for its turn on a thread holds no claim on it yet."""
+        """Renew `run`'s lease and obey a cancel asked meanwhile; answer whether
+        it still held its lease. A run waiting for its turn on a thread holds no
+        claim on it yet; a run that is ending may have freed it already."""
         lease = int(self.lease * 1000)
-        alive = await self.redis.pexpire(self._alive_key(run.run_id), lease)
-        if run.thread_id is None or run.status == "pending":
-            return bool(alive)
-        key = self._thread_key(run.thread_id)
-        return bool(alive) and bool(await self.redis.eval(RENEW_IF_HELD, 1, key, run.run_id, lease))
+        pipe = self.redis.pipeline(transaction=False)
+        pipe.pexpire(self._alive_key(run.run_id), lease)
+        pipe.hget(self._info_key(run.run_id), "cancel")
+        claimed = run.thread_id is not None and run.status != "pending" and not run.ending
+        if claimed:
+            key = self._thread_key(run.thread_id or "")
+            pipe.eval(RENEW_IF_HELD, 1, key, run.run_id, lease)
+        alive, cancel, *held = await pipe.execute()
+        _cancel_if_asked(run, cancel)
+        return bool(alive) and (not claimed or bool(held[0]) or run.ending)
 
     async def _close(self, run: Run, position: int, last_seq: int, retention: float) -> None:
         """Mark `run` finished in Redis with `retention` seconds to live and free
@@ -346,7 +418,7 @@ class RedisBroker:
             RelayStopped: `stop` was set (checked at least every `block_ms`), or
                 Redis could not be reached for longer than the lease.
         """
-        key = self._frames_key(run_id)
+        key, info_key = self._frames_key(run_id), self._info_key(run_id)
         last = "0-0" if after is None else f"{after}-1"
         loop = asyncio.get_running_loop()
         down_since: float | None = None
@@ -357,8 +429,10 @@ class RedisBroker:
             try:
                 reply = await self.redis.xread({key: last}, count=500, block=block_ms)
                 if not reply:
-                    if not await self.redis.exists(key):
-                        return  # expired, or never published
+                    # No frames yet is not the end: a queued run publishes its
+                    # first frame when its turn comes (its record is there).
+                    if not await self.redis.exists(info_key):
+                        return  # expired
                     if await self._is_lost(run_id):
                         raise RunLost(run_id, seen)
             except self._down:  # wait for Redis, up to a lease
@@ -394,12 +468,13 @@ class RedisBroker:
 
     @_reachable
     async def cancel(self, run_id: str) -> None:
-        """Ask whichever replica runs `run_id` to cancel it."""
+        """Ask whichever replica runs `run_id` to cancel it: at once if its
+        listener hears it, else as soon as that replica reaches Redis again."""
         local = self._local.get(run_id)
         if local is not None:
             local.cancel()
             return
-        await self.redis.publish(self._cancel_channel, run_id)
+        await self.redis.eval(CANCEL, 1, self._info_key(run_id), self._cancel_channel, run_id)
 
     async def _ensure_listener(self) -> None:
         if self._listener is None or self._listener.done():
@@ -421,13 +496,26 @@ class RedisBroker:
                             run.cancel()
             except self._down as exc:
                 logger.warning("cancel listener: Redis unreachable (%s); retrying", exc)
-            # Cut from Redis (or never subscribed): subscribe again once it is back.
+            # Cut from Redis (or never subscribed): subscribe again once it is back,
+            # then obey the cancels asked meanwhile (their messages were missed).
             await asyncio.sleep(delay)
-            delay = min(delay * 2, 2.0)
+            delay = min(delay * 2, self._backoff_cap)
             with contextlib.suppress(*self._down):
                 await pubsub.aclose()
                 pubsub = self.redis.pubsub()
                 await pubsub.subscribe(self._cancel_channel)
+                await self._missed_cancels()
+
+    async def _missed_cancels(self) -> None:
+        """Cancel the local runs whose cancel was asked (their flag in Redis)."""
+        runs = list(self._local.values())
+        if not runs:
+            return
+        pipe = self.redis.pipeline(transaction=False)
+        for run in runs:
+            pipe.hget(self._info_key(run.run_id), "cancel")
+        for run, asked in zip(runs, await pipe.execute(), strict=True):
+            _cancel_if_asked(run, asked)
 
     async def aclose(self, timeout: float = 5.0) -> None:
         """Let the runs' last frames reach Redis (up to `timeout` seconds), stop
@@ -441,6 +529,12 @@ class RedisBroker:
             with contextlib.suppress(asyncio.CancelledError, *self._down):
                 await self._listener
         await self.redis.aclose()
+
+
+def _cancel_if_asked(run: Run, flag: bytes | None) -> None:
+    """Cancel `run` if its record's `cancel` flag says a cancel was asked."""
+    if flag is not None:
+        run.cancel()
 
 
 class _Lease:

@@ -3,7 +3,7 @@ no other replica acts in between."""
 
 from __future__ import annotations
 
-__all__ = ["CLAIM", "CLOSE", "DELETE_IF_HELD", "MARK_LOST", "RENEW_IF_HELD"]
+__all__ = ["CANCEL", "CLAIM", "CLOSE", "DELETE_IF_HELD", "MARK_LOST", "RENEW_IF_HELD"]
 
 # Claim a thread for a run unless another run holds it: nil once claimed (or
 # held by this run already: its lease is renewed), else the holder's id. One
@@ -42,6 +42,16 @@ if redis.call('get', KEYS[1]) == ARGV[1] then
   return redis.call('del', KEYS[1])
 end
 return 0
+"""
+# Ask for a run's cancel: a flag in its record (read by its replica as it copies
+# frames and renews its lease, and once its cancel listener subscribes again), so
+# that the ask is kept while that replica's listener is cut off, then the
+# message its listener hears at once. KEYS: info; ARGV: channel, run id.
+CANCEL = """
+if redis.call('exists', KEYS[1]) == 1 then
+  redis.call('hset', KEYS[1], 'cancel', '1')
+end
+return redis.call('publish', ARGV[1], ARGV[2])
 """
 # Close a finished run, safe to run again (a reply lost to a cut is retried): the
 # `end` entry after its last frame unless one is there, its final status, its

@@ -4,7 +4,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: install demo test lint typecheck docs docs-serve bench mutants soak clean
+.PHONY: install demo test lint typecheck docs docs-serve bench mutants soak e2e clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -47,6 +47,10 @@ mutants: $(STAMP)
 ## A soak over two replicas on PostgreSQL + Redis: many principals, disconnects and resumes, a Redis cut (about 5 minutes; not in CI; SOAK_ARGS="--duration 60")
 soak: $(STAMP)
 	$(BIN)/python scripts/soak.py $(SOAK_ARGS)
+
+## Agent Chat UI in headless Chromium against examples/langgraph_platform.py (needs node, chromium and AGENT_CHAT_UI_SRC; builds in ~/.cache/langgraph-sse/e2e; about 2 minutes the first time; not in CI; see e2e/README.md)
+e2e: $(STAMP)
+	$(BIN)/python e2e/agent_chat_ui.py $(E2E_ARGS)
 
 clean:
 	rm -rf $(VENV) site .pytest_cache .mypy_cache .ruff_cache .hypothesis

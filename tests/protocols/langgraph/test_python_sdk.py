@@ -347,3 +347,15 @@ async def test_join_stream_with_modes_keeps_only_those(client: LangGraphClient) 
         client.runs.join_stream(thread, run["run_id"], stream_mode="custom", last_event_id="-1")
     )
     assert {p.event for p in kept} == {"metadata", "custom", "end"}
+
+
+async def test_a_command_wins_over_an_input_sent_beside_it(langgraph_url: str) -> None:
+    async with httpx.AsyncClient(base_url=langgraph_url) as http:
+        thread = (await http.post("/threads", json={})).json()["thread_id"]
+        ask = {"assistant_id": "agent", "input": hi("approve")}
+        assert (await http.post(f"/threads/{thread}/runs/wait", json=ask)).status_code == 200
+        # What Agent Chat UI sends when its widget answers an interrupt.
+        resume = {"assistant_id": "agent", "input": {}, "command": {"resume": "ok"}}
+        done = await http.post(f"/threads/{thread}/runs/wait", json=resume)
+    assert done.status_code == 200
+    assert "approval answer: ok" in [m["content"] for m in done.json()["messages"]]

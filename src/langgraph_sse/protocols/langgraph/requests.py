@@ -35,13 +35,14 @@ def run_spec(body: RunBody, thread_id: str | None, metadata: dict[str, Any]) -> 
     """The run `body` asks for on `thread_id` (None: a thread of its own that is
     not kept, as langgraph-api's stateless runs), creating a thread with `metadata`.
 
+    A `command` wins over an `input` sent beside it, as in langgraph-api (Agent
+    Chat UI resumes with `input: {}` and a `command`).
+
     Raises:
-        InvalidField: both `input` and `command`, or a `command` without a thread.
+        InvalidField: a `command` without a thread.
     """
     command = None
     if body.command is not None:
-        if "input" in body.model_fields_set and body.input is not None:
-            raise InvalidField(("command",), "Send either 'input' or 'command', not both")
         if thread_id is None:
             raise InvalidField(("command",), "'command' resumes a thread: run on one")
         given = body.command.model_dump(exclude_unset=True)

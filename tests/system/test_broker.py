@@ -459,3 +459,25 @@ async def test_a_cancel_asked_while_the_running_replica_is_cut_off_reaches_it(
         await a.shutdown()
         await b.shutdown()
         await proxy.close()
+
+
+async def test_connections_kept_through_a_redis_cut_do_not_fail_requests_later(
+    prefix: str,
+) -> None:
+    # Every pooled connection cut under the broker failed once, on its first
+    # use after Redis was back, however much later: a request that drew one got
+    # a 503 long after the cut.
+    proxy = await Proxy(6379).start()
+    broker = RedisBroker(proxy.url("redis", "/0"), prefix=prefix, lease=5)
+    try:
+        await asyncio.gather(*(broker.thread_holder(f"t{i}") for i in range(20)))  # 20 connections
+        proxy.cut()
+        await asyncio.sleep(0.2)
+        proxy.restore()
+        await asyncio.sleep(0.5)  # Redis is back
+        holders = await asyncio.gather(*(broker.thread_holder(f"t{i}") for i in range(20)))
+        assert holders == [None] * 20
+        assert await broker.find("nothing") is None
+    finally:
+        await broker.aclose()
+        await proxy.close()

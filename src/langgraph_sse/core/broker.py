@@ -24,9 +24,10 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine
-from typing import Any, ParamSpec, TypeVar
+from typing import Any, Concatenate, ParamSpec, TypeVar, cast
 
 from langgraph_sse.core.errors import Unavailable, unavailable_when
 from langgraph_sse.core.extras import extra
@@ -50,11 +51,36 @@ T = TypeVar("T")
 logger = logging.getLogger("langgraph_sse")
 
 
-_reachable = unavailable_when(
+_unavailable = unavailable_when(
     lambda broker: broker._down, "Redis cannot be reached; try again shortly"
 )
-"""A broker method whose callers hear `Unavailable` (503) while Redis cannot be
-reached, rather than the client library's connection error."""
+
+_Method = Callable[Concatenate["RedisBroker", P], Coroutine[Any, Any, T]]
+
+_TRIES = 3
+"""How many times a broker method is tried at once before Redis is deemed
+unreachable (see `_reachable`)."""
+
+
+def _reachable(method: _Method[P, T]) -> _Method[P, T]:
+    """A broker method whose callers hear `Unavailable` (503) while Redis cannot be
+    reached, rather than the client library's connection error.
+
+    It is tried again at once (up to `_TRIES` times in all): each connection the
+    pool kept through a cut fails once, on its first use after Redis is back,
+    however much later (redis-py's client made from a URL does not retry), and
+    is made anew for the next try. Every such method is safe to repeat."""
+
+    @functools.wraps(method)
+    async def call(self: RedisBroker, *args: P.args, **kwargs: P.kwargs) -> T:
+        for _ in range(_TRIES - 1):
+            try:
+                return await method(self, *args, **kwargs)
+            except self._down:
+                pass
+        return await method(self, *args, **kwargs)
+
+    return _unavailable(cast(_Method[P, T], call))
 
 
 class RedisBroker:
@@ -197,6 +223,7 @@ class RedisBroker:
         recorded = await self.redis.get(key)
         return owner if recorded is None else recorded.decode()
 
+    @_reachable
     async def release_thread(self, thread_id: str, run_id: str) -> None:
         """Free `thread_id` if `run_id` still holds it."""
         await self.redis.eval(DELETE_IF_HELD, 1, self._thread_key(thread_id), run_id)

@@ -78,7 +78,8 @@ def make_router(
     guarded = list(dependencies or ())
     for endpoint in mounted.endpoints:
         router.add_api_route(
-            endpoint.path,
+            # A protocol's root (`POST /` of the AI SDK) is the prefix itself.
+            "" if endpoint.path == "/" and prefix else endpoint.path,
             _route_endpoint(endpoint, service),
             methods=[endpoint.method],
             name=endpoint.name,

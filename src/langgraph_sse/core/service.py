@@ -353,6 +353,28 @@ class GraphService:
             return True
         return self.broker is not None and await self.broker.thread_holder(thread_id) is not None
 
+    async def active_run(self, thread_id: str, principal: Principal | None) -> AnyRun | None:
+        """The run pending or going on `thread_id`, here or (with a broker) on
+        any replica; None when there is none.
+
+        Raises:
+            NotFound: another principal's thread (or run), as a missing one.
+        """
+        await self.threads.check_owner(thread_id, principal)
+        run: AnyRun | None = self.runs.active_on(thread_id)
+        if run is None and not has_checkpointer(self.graph):  # its runs hold no thread
+            going = (r for r in self.runs.all() if r.thread_id == thread_id and not r.finished)
+            run = next(going, None)
+        if run is None and self.broker is not None:
+            holder = await self.broker.thread_holder(thread_id)
+            if holder is not None:
+                run = await self.broker.find(holder)
+        if run is None or run.finished:
+            return None
+        if not self._allows(principal, run.owner):
+            raise NotFound(f"Thread {thread_id!r} not found")
+        return run
+
     async def join(
         self,
         run_id: str,

@@ -96,6 +96,12 @@ async def test_a_new_thread_stays_its_creators_when_its_run_wrote_nothing() -> N
     await run.wait()
     await asyncio.sleep(0)
     assert run.status == "cancelled"
+    # It exists with nothing in it yet (the soak saw a 404 here): an empty state, no history.
+    empty = await service.threads.state("kept", ALICE)
+    assert (empty["values"], empty["next"], empty["checkpoint_id"]) == ({}, [], None)
+    assert await service.threads.history("kept", ALICE) == []
+    with pytest.raises(NotFound):
+        await service.threads.state("kept", BOB)
     with pytest.raises(NotFound):  # the run was accepted: the thread is Alice's
         await service.start(RunSpec(thread_id="kept", input=HELLO), BOB, JSONFormat())
     again = await service.start(RunSpec(thread_id="kept", input=HELLO), ALICE, JSONFormat())

@@ -336,16 +336,15 @@ class Threads:
 
     @reachable_store
     async def state(self, thread_id: str, principal: Principal | None) -> dict[str, Any]:
-        """The thread's latest state, shaped as the native `ThreadState`.
+        """The thread's latest state, shaped as the native `ThreadState`. A thread
+        that exists but has no checkpoint yet (created, or its first run cancelled
+        before its first step) has an empty one: no values, no `checkpoint_id`.
 
         Raises:
             Conflict: the graph has no checkpointer.
-            NotFound: no such thread (or one never run), or another principal's.
+            NotFound: no such thread, or another principal's.
         """
-        snapshot = await self.snapshot(thread_id, principal)
-        if snapshot.created_at is None:
-            raise _not_found(thread_id)
-        return snapshot_to_dict(thread_id, snapshot)
+        return snapshot_to_dict(thread_id, await self.snapshot(thread_id, principal))
 
     @reachable_store
     async def history(
@@ -356,15 +355,14 @@ class Threads:
         limit: int = 10,
         before: str | None = None,
     ) -> list[dict[str, Any]]:
-        """The thread's checkpoints, newest first, shaped as the native `ThreadState`.
+        """The thread's checkpoints, newest first, shaped as the native `ThreadState`
+        (none for a thread with no checkpoint yet).
 
         Raises:
             Conflict: the graph has no checkpointer.
-            NotFound: no such thread (or one never run), or another principal's.
+            NotFound: no such thread, or another principal's.
         """
         found = await self.snapshots(thread_id, principal, limit=limit, before=before)
-        if not found and before is None:
-            raise _not_found(thread_id)
         return [snapshot_to_dict(thread_id, snapshot) for snapshot in found]
 
     @reachable_store
@@ -409,7 +407,8 @@ class Threads:
             Conflict: the graph has no checkpointer.
             NotFound: no such thread (or one never run), or another principal's.
         """
-        await self.state(thread_id, principal)  # exists, and was run
+        if (await self.snapshot(thread_id, principal)).created_at is None:
+            raise _not_found(thread_id)  # nothing to update yet
         await self.write(thread_id, principal, values, as_node=as_node)
         return await self.state(thread_id, principal)
 

@@ -286,8 +286,8 @@ class _Encoder:
             return b""  # the user's own messages, system messages: the client has them
         out = self.open_step()
         text = message.text
-        if text:
-            key = message.id or f"message-{event.seq}"
+        key = message.id or f"message-{event.seq}"
+        if text and key not in self.ids:  # a message streamed already is not sent again
             part_id = self.part_id(key)
             out += _TEXT_START % part_id
             out += _TEXT_DELTA % (part_id, dumps(text))

@@ -17,6 +17,8 @@ from langgraph_sse import (
     RunSpec,
     ThreadBusyError,
 )
+from langgraph_sse.core.publisher import Publisher
+from langgraph_sse.core.run import Run
 from tests import graphs
 from tests.principals import HELLO
 from tests.proxy import Proxy
@@ -41,13 +43,18 @@ async def wait_until(predicate: Callable[[], bool], timeout: float = 5.0) -> Non
         await asyncio.sleep(0.02)
 
 
+class SlowClosePublisher(Publisher):
+    async def _close(self, *args: Any) -> None:
+        await asyncio.sleep(0.3)
+        await super()._close(*args)
+
+
 class SlowCloseBroker(RedisBroker):
     """Closes a finished run's records 0.3 s late (a slow Redis): meanwhile the
     next run has taken the thread."""
 
-    async def _close(self, *args: Any) -> None:
-        await asyncio.sleep(0.3)
-        await super()._close(*args)
+    async def publish(self, run: Run, retention: float) -> None:
+        await SlowClosePublisher(self, run, retention).publish()
 
 
 async def test_interrupt_across_replicas_cancels_the_holder_and_keeps_the_claim(
@@ -209,17 +216,24 @@ async def test_a_queued_run_rides_out_a_redis_cut_shorter_than_its_lease(prefix:
         await proxy.close()
 
 
+class LostReplyPublisher(Publisher):
+    broker: LostReplyBroker
+
+    async def _close(self, *args: Any) -> None:
+        await super()._close(*args)
+        if not self.broker.lost:
+            self.broker.lost = True
+            raise ConnectionError("Connection closed by server.")
+
+
 class LostReplyBroker(RedisBroker):
     """Loses the reply of its first close of a run (a cut right after Redis ran
     it): the publisher tries the close again."""
 
     lost = False
 
-    async def _close(self, *args: Any) -> None:
-        await super()._close(*args)
-        if not self.lost:
-            self.lost = True
-            raise ConnectionError("Connection closed by server.")
+    async def publish(self, run: Run, retention: float) -> None:
+        await LostReplyPublisher(self, run, retention).publish()
 
 
 async def test_a_close_whose_reply_was_lost_is_tried_again_safely(prefix: str) -> None:

@@ -17,6 +17,10 @@ every replica can serve every run:
   running replica renews), so one run per thread holds across replicas, and a
   crashed replica's claim lapses.
 
+The replica running a run keeps its copy in Redis with a
+[Publisher][langgraph_sse.core.publisher.Publisher] (frames, status, lease, close);
+the broker claims threads, finds and follows runs, and carries cancels.
+
 Needs `pip install "langgraph-sse[redis]"` (redis-py's asyncio client).
 """
 
@@ -32,14 +36,8 @@ from typing import Any, Concatenate, ParamSpec, TypeVar, cast
 from langgraph_sse.core.errors import Unavailable, unavailable_when
 from langgraph_sse.core.extras import extra
 from langgraph_sse.core.manager import MultitaskStrategy, ThreadBusyError
-from langgraph_sse.core.redis_scripts import (
-    CANCEL,
-    CLAIM,
-    CLOSE,
-    DELETE_IF_HELD,
-    MARK_LOST,
-    RENEW_IF_HELD,
-)
+from langgraph_sse.core.publisher import Publisher, cancel_if_asked
+from langgraph_sse.core.redis_scripts import CANCEL, CLAIM, DELETE_IF_HELD, MARK_LOST
 from langgraph_sse.core.remote import RelayStopped, RemoteRun, RunLost
 from langgraph_sse.core.run import Run
 
@@ -270,68 +268,9 @@ class RedisBroker:
 
         While Redis cannot be reached it retries, with backoff, and goes on from
         the first frame Redis does not have: followers on other replicas see the
-        frames late, never lose them."""
-        self._local[run.run_id] = run
-        copied = (0, 0)  # (log position, seq of the last frame) copied to Redis
-        loop = asyncio.get_running_loop()
-        lease = _Lease(loop.time() + self.lease)  # claimed just before this started
-        renew_at = loop.time() + self.lease / 3
-        try:
-            while True:
-                finished = run.finished
-                copied = await self._retrying(run, lease, self._copy, run, copied)
-                if finished:
-                    break
-                now = loop.time()
-                if now >= renew_at:
-                    await self._keep(run, lease)
-                    renew_at = loop.time() + self.lease / 3
-                # Wake up to renew the claim even while the graph is quiet (a slow
-                # model or tool): a lapsed claim would let a second run in.
-                with contextlib.suppress(TimeoutError):
-                    async with asyncio.timeout(max(renew_at - now, self.batch_interval)):
-                        await run.wait_for_frames(copied[0], self.batch_interval)
-                task = asyncio.current_task()
-                if task is not None and task.cancelling():
-                    # Cancelled as the timeout expired: Python 3.11's timeout then
-                    # answers TimeoutError, and the cancel must not be lost.
-                    raise asyncio.CancelledError
-            await self._retrying(run, lease, self._close, run, *copied, retention)
-        finally:
-            self._local.pop(run.run_id, None)
-
-    async def _retrying(
-        self,
-        run: Run,
-        lease: _Lease,
-        step: Callable[P, Coroutine[Any, Any, T]],
-        *args: P.args,
-        **kwargs: P.kwargs,
-    ) -> T:
-        """`step`, tried again with backoff while Redis cannot be reached.
-
-        Once the run's lease may have lapsed in Redis, the run is stopped (`error`
-        of type `unavailable`): Redis may let another run onto its thread, and two
-        runs must never write one thread. Its ending is published when Redis is back.
-        The run's sign of life is renewed before each new try: a run that ends
-        during a cut shorter than its lease is not taken for lost meanwhile.
-        """
-        loop = asyncio.get_running_loop()
-        delay = 0.05
-        failed = False
-        while True:
-            try:
-                if failed:  # first the sign of life, which may be about to lapse
-                    await self._touch(run)
-                return await step(*args, **kwargs)
-            except self._down as exc:
-                failed = True
-                logger.warning("run %s: Redis unreachable (%s); retrying", run.run_id, exc)
-                if not run.ending and loop.time() + delay >= lease.until:
-                    logger.warning("run %s: its lease lapsed; stopping it", run.run_id)
-                    run.cancel("unavailable")
-                await asyncio.sleep(delay)
-                delay = min(delay * 2, self._backoff_cap)
+        frames late, never lose them (see
+        [Publisher][langgraph_sse.core.publisher.Publisher])."""
+        await Publisher(self, run, retention).publish()
 
     async def _open(self, run: Run) -> None:
         await self._ensure_listener()
@@ -346,72 +285,6 @@ class RedisBroker:
         pipe.hset(self._info_key(run.run_id), mapping=fields)
         pipe.set(self._alive_key(run.run_id), b"1", px=int(self.lease * 1000))
         await pipe.execute()
-
-    async def _copy(self, run: Run, copied: tuple[int, int]) -> tuple[int, int]:
-        """Copy the frames after `copied` (log position, last seq), renewing the
-        run's sign of life and reading whether a cancel was asked; answer the new
-        mark."""
-        position, last_seq = copied
-        top = await self._top_seq(run.run_id)
-        if top is not None and top > last_seq:  # a batch cut short went through
-            position, last_seq = run.position_after(top), top
-        seqs, frames = run.log_slice(position)
-        if not frames:
-            return position, last_seq
-        frames_key, info_key = self._frames_key(run.run_id), self._info_key(run.run_id)
-        pipe = self.redis.pipeline(transaction=False)
-        for seq, frame in zip(seqs, frames, strict=True):
-            pipe.xadd(frames_key, {"f": frame}, id=f"{seq}-1")
-        events = position + len(frames)
-        pipe.hset(info_key, mapping={"status": run.status, "events": events})
-        pipe.pexpire(self._alive_key(run.run_id), int(self.lease * 1000))
-        pipe.hget(info_key, "cancel")
-        replies = await pipe.execute()
-        _cancel_if_asked(run, replies[-1])
-        return events, seqs[-1]
-
-    async def _touch(self, run: Run) -> None:
-        """Renew `run`'s sign of life (not its thread claim)."""
-        await self.redis.pexpire(self._alive_key(run.run_id), int(self.lease * 1000))
-
-    async def _keep(self, run: Run, lease: _Lease) -> None:
-        """Renew `run`'s lease (its sign of life and its thread claim). A run that
-        finds it taken is stopped, as one cut off for the whole lease is (see
-        [_retrying][langgraph_sse.core.broker.RedisBroker._retrying]); not one
-        that is ending, which may have freed its thread itself."""
-        asked_at = asyncio.get_running_loop().time()
-        if await self._retrying(run, lease, self._renew, run):
-            lease.until = asked_at + self.lease
-        elif not run.ending:
-            logger.warning("run %s: its lease was lost; stopping it", run.run_id)
-            run.cancel("unavailable")
-
-    async def _renew(self, run: Run) -> bool:
-        """Renew `run`'s lease and obey a cancel asked meanwhile; answer whether
-        it still held its lease. A run waiting for its turn on a thread holds no
-        claim on it yet; a run that is ending may have freed it already."""
-        lease = int(self.lease * 1000)
-        pipe = self.redis.pipeline(transaction=False)
-        pipe.pexpire(self._alive_key(run.run_id), lease)
-        pipe.hget(self._info_key(run.run_id), "cancel")
-        claimed = run.thread_id is not None and run.status != "pending" and not run.ending
-        if claimed:
-            key = self._thread_key(run.thread_id or "")
-            pipe.eval(RENEW_IF_HELD, 1, key, run.run_id, lease)
-        alive, cancel, *held = await pipe.execute()
-        _cancel_if_asked(run, cancel)
-        return bool(alive) and (not claimed or bool(held[0]) or run.ending)
-
-    async def _close(self, run: Run, position: int, last_seq: int, retention: float) -> None:
-        """Mark `run` finished in Redis with `retention` seconds to live and free
-        its thread (in case the run died before its `done`); safe to run again."""
-        keys = [self._info_key(run.run_id), self._frames_key(run.run_id)]
-        keys.append(self._alive_key(run.run_id))
-        args: list[str | int] = [last_seq, run.status, position, max(1, int(retention * 1000))]
-        if run.thread_id is not None:
-            keys.append(self._thread_key(run.thread_id))
-            args.append(run.run_id)
-        await self.redis.eval(CLOSE, len(keys), *keys, *args)
 
     # -- any replica ------------------------------------------------------------
 
@@ -542,7 +415,7 @@ class RedisBroker:
         for run in runs:
             pipe.hget(self._info_key(run.run_id), "cancel")
         for run, asked in zip(runs, await pipe.execute(), strict=True):
-            _cancel_if_asked(run, asked)
+            cancel_if_asked(run, asked)
 
     async def aclose(self, timeout: float = 5.0) -> None:
         """Let the runs' last frames reach Redis (up to `timeout` seconds), stop
@@ -556,18 +429,3 @@ class RedisBroker:
             with contextlib.suppress(asyncio.CancelledError, *self._down):
                 await self._listener
         await self.redis.aclose()
-
-
-def _cancel_if_asked(run: Run, flag: bytes | None) -> None:
-    """Cancel `run` if its record's `cancel` flag says a cancel was asked."""
-    if flag is not None:
-        run.cancel()
-
-
-class _Lease:
-    """Until when (event loop time) a run's lease surely holds in Redis."""
-
-    __slots__ = ("until",)
-
-    def __init__(self, until: float) -> None:
-        self.until = until

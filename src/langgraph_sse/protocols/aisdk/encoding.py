@@ -63,7 +63,7 @@ from langgraph_sse.core.events import (
     TokenEvent,
     ToolCallChunkEvent,
 )
-from langgraph_sse.core.serialize import dumps
+from langgraph_sse.core.serialize import SerializationError, dumps
 from langgraph_sse.protocols.aisdk.requests import Answer
 
 __all__ = ["DONE", "INTERRUPT_TOOL", "AISDKFormat", "data_part_type"]
@@ -228,7 +228,10 @@ class _Encoder:
         for answer in self.answers:  # the interrupt's part, then its answer
             call = {"toolCallId": answer.tool_call_id, "toolName": answer.tool_name}
             part = {"type": "tool-input-available", **call, "input": answer.input, "dynamic": True}
-            out.append(_frame(part))
+            try:
+                out.append(_frame(part))
+            except SerializationError:  # the client's copy of the input: not needed to go on
+                out.append(_frame({**part, "input": None}))
             if answer.approved:
                 output = {"toolCallId": answer.tool_call_id, "output": answer.value}
                 out.append(_frame({"type": "tool-output-available", **output, "dynamic": True}))
@@ -284,6 +287,13 @@ class _Encoder:
             return self.tool_output(message)
         if not isinstance(message, AIMessage):
             return b""  # the user's own messages, system messages: the client has them
+        calls = []
+        for call in message.tool_calls:
+            call_id = call.get("id") or f"call-{event.seq}-{call['name']}"
+            part = {"toolCallId": call_id, "toolName": call["name"], "dynamic": True}
+            calls.append(
+                (call_id, _frame({"type": "tool-input-available", **part, "input": call["args"]}))
+            )
         out = self.open_step()
         text = message.text
         key = message.id or f"message-{event.seq}"
@@ -292,15 +302,19 @@ class _Encoder:
             out += _TEXT_START % part_id
             out += _TEXT_DELTA % (part_id, dumps(text))
             out += _TEXT_END % part_id
-        for call in message.tool_calls:
-            call_id = call.get("id") or f"call-{event.seq}-{call['name']}"
+        for call_id, frame in calls:
             self.sent_calls.add(call_id)
-            part = {"toolCallId": call_id, "toolName": call["name"], "dynamic": True}
-            out += _frame({"type": "tool-input-available", **part, "input": call["args"]})
+            out += frame
         return out
 
     def tool_output(self, message: ToolMessage) -> bytes:
         call_id = message.tool_call_id
+        if message.status == "error":
+            error = {"toolCallId": call_id, "errorText": message.text, "dynamic": True}
+            result = _frame({"type": "tool-output-error", **error})
+        else:
+            output = {"toolCallId": call_id, "output": message.content, "dynamic": True}
+            result = _frame({"type": "tool-output-available", **output})
         out = self.open_step()
         for slot, call in list(self.calls.items()):  # its call may still be open
             if call.id == call_id:
@@ -309,15 +323,11 @@ class _Encoder:
             self.sent_calls.add(call_id)
             part = {"toolCallId": call_id, "toolName": message.name or "tool", "dynamic": True}
             out += _frame({"type": "tool-input-available", **part, "input": {}})
-        if message.status == "error":
-            error = {"toolCallId": call_id, "errorText": message.text, "dynamic": True}
-            return out + _frame({"type": "tool-output-error", **error})
-        output = {"toolCallId": call_id, "output": message.content, "dynamic": True}
-        return out + _frame({"type": "tool-output-available", **output})
+        return out + result
 
     def custom(self, event: CustomEvent) -> bytes:
-        part = {"type": data_part_type(event.data), "data": event.data}
-        return self.open_step() + _frame(part)
+        frame = _frame({"type": data_part_type(event.data), "data": event.data})
+        return self.open_step() + frame  # serialized first: a payload that fails opens nothing
 
     def node_start(self, event: NodeStartEvent) -> bytes:
         self.tasks.add(event.task_id)  # its step starts with its first part: none if empty
@@ -328,13 +338,13 @@ class _Encoder:
         return b"" if self.tasks else self.close_step()
 
     def interrupt(self, event: InterruptEvent) -> bytes:
-        self.interrupted = True
-        out = self.close_step() + self.open_step()  # a step of its own: what the client answers
-        self.sent_calls.add(event.id)
         part = {"toolCallId": event.id, "toolName": INTERRUPT_TOOL, "dynamic": True}
-        out += _frame({"type": "tool-input-available", **part, "input": event.value})
+        tool = _frame({"type": "tool-input-available", **part, "input": event.value})
         request = {"type": "tool-approval-request", "approvalId": event.id, "toolCallId": event.id}
-        return out + _frame(request)
+        self.interrupted = True
+        self.sent_calls.add(event.id)
+        # A step of its own: what the client answers is all of its last step.
+        return self.close_step() + self.open_step() + tool + _frame(request)
 
     def error(self, event: ErrorEvent) -> bytes:
         self.failed = True

@@ -57,3 +57,32 @@ async def test_thread_reads_while_postgres_is_cut_answer_503_then_recover(serve:
                 assert [m["content"] for m in back.json()["values"]["messages"]] == ["hi", "kept"]
     finally:
         await proxy.close()
+
+
+@needs_postgres
+async def test_replicas_starting_at_once_on_a_new_database_all_start() -> None:
+    # Each replica creates the tables on first use; several doing so at the same time
+    # raced in PostgreSQL's catalogue (a UniqueViolation on checkpoint_migrations's
+    # type) and one replica failed to start. The CI saw it with two replicas.
+    import psycopg
+
+    database = f"lgsse_setup_{uuid.uuid4().hex[:12]}"
+    async with await psycopg.AsyncConnection.connect(POSTGRES, autocommit=True) as admin:
+        await admin.execute(f'CREATE DATABASE "{database}"')
+    url = POSTGRES.rsplit("/", 1)[0] + f"/{database}"
+    try:
+
+        async def replica(n: int) -> str:
+            graph = graphs.chat_graph(f"from {n}", checkpointer=False)
+            async with postgres_checkpointer(graph, url, max_connections=1):
+                outcome = await GraphService(graph).wait(
+                    RunSpec(thread_id=f"t{n}", input={"messages": [HumanMessage(content="hi")]}),
+                    None,
+                    JSONFormat(),
+                )
+                return outcome.run.status
+
+        assert await asyncio.gather(*(replica(n) for n in range(4))) == ["success"] * 4
+    finally:
+        async with await psycopg.AsyncConnection.connect(POSTGRES, autocommit=True) as admin:
+            await admin.execute(f'DROP DATABASE "{database}" WITH (FORCE)')

@@ -101,10 +101,30 @@ async def postgres_checkpointer(
     ) as pool:
         saver = AsyncPostgresSaver(conn=pool)  # type: ignore[arg-type]
         store = AsyncPostgresStore(conn=pool)  # type: ignore[arg-type]
-        await saver.setup()
-        await store.setup()
+        async with _one_replica_at_a_time(conninfo):
+            await saver.setup()
+            await store.setup()
         async with _given_to(graph, saver, store):
             yield saver
+
+
+_SETUP_LOCK = 0x6C6773_7365  # "lgsse": the advisory lock the table setup holds
+"""PostgreSQL advisory lock key held while a replica creates or migrates the tables."""
+
+
+@asynccontextmanager
+async def _one_replica_at_a_time(conninfo: str) -> AsyncIterator[None]:
+    """Hold PostgreSQL's advisory lock `_SETUP_LOCK` on a connection of its own (not
+    the pool's, which may have one): replicas starting together on a new database
+    otherwise race creating the same tables, and all but one fail to start."""
+    from psycopg import AsyncConnection
+
+    async with await AsyncConnection.connect(conninfo, autocommit=True) as conn:
+        await conn.execute("SELECT pg_advisory_lock(%s)", (_SETUP_LOCK,))
+        try:
+            yield
+        finally:
+            await conn.execute("SELECT pg_advisory_unlock(%s)", (_SETUP_LOCK,))
 
 
 @asynccontextmanager

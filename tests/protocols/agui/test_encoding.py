@@ -118,3 +118,17 @@ def test_nothing_after_the_end() -> None:
     assert encode(ErrorEvent(seq=1, error="E", message="m")).count(b"RUN_ERROR") == 1
     assert encode(DoneEvent(seq=2, status="error")) == b""
     assert encode(TokenEvent(seq=3, text="late")) == b""
+
+
+async def test_a_three_token_reply_is_small() -> None:
+    from tests.protocols.agui.size import measure
+
+    body = await measure()
+    events = frames(body)
+    check_stream(events)
+    assert [e["delta"] for e in events if e["type"] == "TEXT_MESSAGE_CONTENT"] == [
+        "Hello",
+        " there",
+        " friend",
+    ]
+    assert len(body) < 1000, len(body)  # ag-ui-langgraph: ~19 KB for the same reply

@@ -66,7 +66,10 @@ def graph() -> Any:
 
 def app(implementation: str) -> Any:
     if implementation == "ag-ui-langgraph":
-        from ag_ui_langgraph import LangGraphAgent, add_langgraph_fastapi_endpoint
+        from ag_ui_langgraph import (  # type: ignore[import-not-found]
+            LangGraphAgent,
+            add_langgraph_fastapi_endpoint,
+        )
         from fastapi import FastAPI
 
         fastapi_app = FastAPI()

@@ -33,7 +33,12 @@ class WireFormat(Protocol):
     A format whose clients read LangGraph's own shapes may also set
     `stream_parts = True`: its encoder then gets each LangGraph stream part as it
     is ([PartEvent][langgraph_sse.core.events.PartEvent]) instead of the typed
-    events, beside the `metadata`, `error` and `done` events."""
+    events, beside the `metadata`, `error` and `done` events.
+
+    A format whose encoder reads given stream modes (a protocol whose clients
+    never name one, as AG-UI's and the AI SDK's) sets `stream_modes` to them: its
+    runs stream those, and `Limits.stream_modes`, which bounds what clients ask
+    for, does not apply to them."""
 
     def encoder(self) -> Encoder:
         """A fresh encoder for one run (formats may keep per-run state in it)."""

@@ -273,7 +273,7 @@ class GraphService:
             turn = await self.broker.take_thread(thread_id, run_id, spec.multitask)
             before_done = functools.partial(self.broker.release_thread, thread_id, run_id)
             exclusive = False  # the local manager need not check again
-        modes = spec.stream_mode or self.stream_mode
+        modes = getattr(wire_format, "stream_modes", None) or spec.stream_mode or self.stream_mode
         graph_input = spec.command if spec.command is not None else spec.input
         events = stream_events(
             self.graph,

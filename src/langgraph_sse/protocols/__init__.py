@@ -7,6 +7,7 @@ built-in one, resolved by [resolve_protocol][langgraph_sse.protocols.resolve_pro
 
 from __future__ import annotations
 
+from importlib import import_module
 from typing import Any
 
 from langgraph_sse.protocols.base import WireProtocol
@@ -15,8 +16,14 @@ from langgraph_sse.protocols.native import NativeProtocol
 
 __all__ = ["PROTOCOLS", "LangGraphProtocol", "NativeProtocol", "WireProtocol", "resolve_protocol"]
 
-PROTOCOLS: dict[str, type[Any]] = {"native": NativeProtocol, "langgraph": LangGraphProtocol}
-"""The built-in protocols by name."""
+PROTOCOLS: dict[str, str] = {
+    "native": "langgraph_sse.protocols.native:NativeProtocol",
+    "langgraph": "langgraph_sse.protocols.langgraph:LangGraphProtocol",
+    "ag-ui": "langgraph_sse.protocols.agui:AGUIProtocol",
+    "ai-sdk": "langgraph_sse.protocols.aisdk:AISDKProtocol",
+}
+"""The built-in protocols by name, as `module:class`: a protocol whose models
+come from an extra (AG-UI's from `ag-ui-protocol`) is imported only when named."""
 
 
 def resolve_protocol(protocol: str | WireProtocol, **options: Any) -> WireProtocol:
@@ -31,9 +38,11 @@ def resolve_protocol(protocol: str | WireProtocol, **options: Any) -> WireProtoc
             raise TypeError(f"Options {sorted(options)} go to the protocol object itself")
         return protocol
     try:
-        factory = PROTOCOLS[protocol]
+        target = PROTOCOLS[protocol]
     except KeyError:
         known = ", ".join(sorted(PROTOCOLS))
         raise ValueError(f"Unknown protocol {protocol!r}; expected one of {known}") from None
+    module, _, attribute = target.partition(":")
+    factory = getattr(import_module(module), attribute)
     made: WireProtocol = factory(**options)
     return made

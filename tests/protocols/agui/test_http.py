@@ -148,3 +148,19 @@ async def test_a_busy_thread_is_409_and_leaving_cancels_the_run(
                 break
             await asyncio.sleep(0.05)
         assert service.active_runs == 0
+
+
+async def test_limits_on_clients_stream_modes_do_not_refuse_the_protocols_own() -> None:
+    # Limits.stream_modes bounds what clients ask for; an AG-UI client asks for none,
+    # and its runs stream the modes the encoder reads (messages, tasks, custom, values).
+    from langgraph_sse import Limits
+
+    app = make_asgi_app(
+        graph(), protocol="ag-ui", limits=Limits(stream_modes=frozenset({"values"}))
+    )
+    async with asgi_client(app) as client:
+        events = await post_run(client, "/", run_input("limited", "hi"))
+    check_stream(events)
+    assert texts(events) == [agent_graph.REPLY, agent_graph.SUBGRAPH_REPLY]
+    kinds = {event["type"] for event in events}
+    assert {"STEP_STARTED", "CUSTOM", "STATE_SNAPSHOT"} <= kinds, kinds  # tasks, custom, values

@@ -104,3 +104,19 @@ async def test_a_chat_is_its_owners(private_url: str) -> None:
         assert (await client.get("/alices/stream", headers=ALICE)).status_code == 204
         parts = await post_chat(client, "/", chat_body("alices", "hi again"), headers=ALICE)
     assert parts[-1]["type"] == "finish"
+
+
+async def test_limits_on_clients_stream_modes_do_not_refuse_the_protocols_own() -> None:
+    # Limits.stream_modes bounds what clients ask for; a chat request asks for none,
+    # and its runs stream the modes the encoder reads (messages, custom, tasks).
+    from langgraph_sse import Limits
+    from tests.agent_graph import REPLY, SUBGRAPH_REPLY
+    from tests.conftest import asgi_client
+    from tests.protocols.aisdk.conftest import app, text_of
+
+    served = app(limits=Limits(stream_modes=frozenset({"values"})))
+    async with asgi_client(served) as client:
+        parts = await post_chat(client, "/", chat_body("limited", "hi"))
+    assert text_of(parts) == REPLY + SUBGRAPH_REPLY
+    kinds = {part["type"] for part in parts}
+    assert {"start-step", "data-custom"} <= kinds, kinds  # from the tasks and custom modes

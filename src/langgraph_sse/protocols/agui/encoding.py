@@ -60,9 +60,14 @@ from langgraph_sse.core.events import (
     ValuesEvent,
 )
 from langgraph_sse.core.serialize import dumps
+from langgraph_sse.core.translate import StreamMode
 from langgraph_sse.protocols.agui.messages import text_of, to_agui
 
-__all__ = ["CUSTOM_NAME", "INTERRUPT_NAME", "AGUIFormat", "interrupt_of"]
+__all__ = ["CUSTOM_NAME", "INTERRUPT_NAME", "STREAM_MODES", "AGUIFormat", "interrupt_of"]
+
+STREAM_MODES: tuple[StreamMode, ...] = ("messages", "tasks", "custom", "values")
+"""What an AG-UI run streams: `messages` (text, tool calls, reasoning, tool
+results), `tasks` (steps), `custom` (`CUSTOM`), `values` (the snapshots)."""
 
 CUSTOM_NAME = "custom"
 """The `name` of a `CUSTOM` event carrying what a node wrote with
@@ -85,6 +90,8 @@ class AGUIFormat:
     """
 
     name = "ag-ui"
+    stream_modes = STREAM_MODES
+    """What its runs stream, whatever `Limits.stream_modes` allows clients to ask for."""
 
     def __init__(self, thread_id: str, run_id: str) -> None:
         self.thread_id = thread_id

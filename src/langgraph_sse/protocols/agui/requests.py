@@ -25,7 +25,6 @@ from langgraph.types import Command
 
 from langgraph_sse.core.extras import extra
 from langgraph_sse.core.spec import RunSpec
-from langgraph_sse.core.translate import StreamMode
 from langgraph_sse.protocols.agui.messages import text_of, to_langchain
 from langgraph_sse.protocols.agui.schemas import RunAgentBody
 from langgraph_sse.security.limits import Limits
@@ -33,11 +32,7 @@ from langgraph_sse.security.limits import Limits
 with extra("ag-ui"):
     from ag_ui.core import ToolMessage, UserMessage
 
-__all__ = ["STREAM_MODES", "new_messages", "resume_command", "run_spec"]
-
-STREAM_MODES: tuple[StreamMode, ...] = ("messages", "tasks", "custom", "values")
-"""What an AG-UI run streams: `messages` (text, tool calls, reasoning, tool
-results), `tasks` (steps), `custom` (`CUSTOM`), `values` (the snapshots)."""
+__all__ = ["new_messages", "resume_command", "run_spec"]
 
 
 def new_messages(body: RunAgentBody, limits: Limits) -> list[BaseMessage]:
@@ -86,6 +81,5 @@ def run_spec(body: RunAgentBody, limits: Limits) -> RunSpec:
         thread_id=body.thread_id,
         input=graph_input,
         command=command,
-        stream_mode=STREAM_MODES,
         subgraphs=True,
     )

@@ -64,9 +64,15 @@ from langgraph_sse.core.events import (
     ToolCallChunkEvent,
 )
 from langgraph_sse.core.serialize import SerializationError, dumps
+from langgraph_sse.core.translate import StreamMode
 from langgraph_sse.protocols.aisdk.requests import Answer
 
-__all__ = ["DONE", "INTERRUPT_TOOL", "AISDKFormat", "data_part_type"]
+__all__ = ["CHAT_MODES", "DONE", "INTERRUPT_TOOL", "AISDKFormat", "data_part_type"]
+
+CHAT_MODES: tuple[StreamMode, ...] = ("messages", "custom", "tasks")
+"""The LangGraph stream modes of every chat run: `messages` (text, reasoning and
+tool calls token by token; tool results and unstreamed messages whole), `custom`
+(`data-*` parts) and `tasks` (a step per node)."""
 
 INTERRUPT_TOOL = "interrupt"
 """The `toolName` of the tool part an interrupt becomes."""
@@ -111,6 +117,8 @@ class AISDKFormat:
     """
 
     name = "ai-sdk"
+    stream_modes = CHAT_MODES
+    """What its runs stream, whatever `Limits.stream_modes` allows clients to ask for."""
 
     def __init__(self, message_id: str | None = None, answers: Sequence[Answer] = ()) -> None:
         self.message_id = message_id

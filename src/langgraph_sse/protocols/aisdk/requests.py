@@ -20,16 +20,10 @@ from langgraph.types import Command
 
 from langgraph_sse.core.errors import InvalidField
 from langgraph_sse.core.spec import RunSpec
-from langgraph_sse.core.translate import StreamMode
 from langgraph_sse.protocols.aisdk.schemas import ChatRequest, UIMessage
 from langgraph_sse.security.limits import Limits
 
-__all__ = ["CHAT_MODES", "Answer", "ChatTurn", "chat_turn"]
-
-CHAT_MODES: tuple[StreamMode, ...] = ("messages", "custom", "tasks")
-"""The LangGraph stream modes of every chat run: `messages` (text, reasoning and
-tool calls token by token; tool results and unstreamed messages whole), `custom`
-(`data-*` parts) and `tasks` (a step per node)."""
+__all__ = ["Answer", "ChatTurn", "chat_turn"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,7 +76,7 @@ def chat_turn(body: ChatRequest, limits: Limits, input_key: str = "messages") ->
         resume: Any = answers[0].value
         if len(answers) > 1:
             resume = {answer.tool_call_id: answer.value for answer in answers}
-        spec = RunSpec(thread_id=body.id, command=Command(resume=resume), stream_mode=CHAT_MODES)
+        spec = RunSpec(thread_id=body.id, command=Command(resume=resume))
         return ChatTurn(spec, last.id, tuple(answers))
     if last.role != "user":
         raise InvalidField(
@@ -94,7 +88,7 @@ def chat_turn(body: ChatRequest, limits: Limits, input_key: str = "messages") ->
         raise InvalidField(("messages", index, "parts"), "The user message has no text part")
     limits.check_message(text, ("messages", index, "parts"))
     user = {"role": "user", "content": text, "id": last.id}
-    return ChatTurn(RunSpec(thread_id=body.id, input={input_key: [user]}, stream_mode=CHAT_MODES))
+    return ChatTurn(RunSpec(thread_id=body.id, input={input_key: [user]}))
 
 
 def _answers(message: UIMessage, index: int) -> list[Answer]:

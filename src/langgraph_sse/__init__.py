@@ -76,6 +76,8 @@ from langgraph_sse.protocols import (
     WireProtocol,
     resolve_protocol,
 )
+from langgraph_sse.protocols.aisdk import AISDKProtocol
+from langgraph_sse.protocols.aisdk.encoding import AISDKFormat
 from langgraph_sse.protocols.langgraph.encoding import LangGraphFormat
 from langgraph_sse.protocols.native.encoding import JSONFormat, encode_event
 from langgraph_sse.protocols.native.schemas import (
@@ -100,12 +102,17 @@ from langgraph_sse.security.ownership import PRIVATE_THREADS, ThreadOwnership
 
 if TYPE_CHECKING:
     from langgraph_sse.adapters.fastapi import make_router
+    from langgraph_sse.protocols.agui import AGUIFormat, AGUIProtocol
 
 __version__ = "0.1.0"
 
 __all__ = [
     "PRIVATE_THREADS",
     "STREAM_MODES",
+    "AGUIFormat",
+    "AGUIProtocol",
+    "AISDKFormat",
+    "AISDKProtocol",
     "Auth",
     "AuthError",
     "BaseEvent",
@@ -202,4 +209,9 @@ def __getattr__(name: str) -> Any:
             from langgraph_sse.adapters.fastapi import make_router
 
         return make_router
+    # AG-UI's models are the `ag-ui` extra: import its protocol only when asked for.
+    if name in ("AGUIProtocol", "AGUIFormat"):
+        from langgraph_sse.protocols import agui
+
+        return getattr(agui, name)
     raise AttributeError(f"module 'langgraph_sse' has no attribute {name!r}")

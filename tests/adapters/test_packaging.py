@@ -59,6 +59,8 @@ def test_core_and_starlette_paths_work_without_fastapi() -> None:
             "langgraph.checkpoint.sqlite",
             "asyncio.run(langgraph_sse.sqlite_checkpointer(None, ':memory:').__aenter__())",
         ),
+        ("ag-ui", "ag_ui", "langgraph_sse.AGUIProtocol"),
+        ("ag-ui", "ag_ui", "langgraph_sse.make_asgi_app(graphs.chat_graph('x'), protocol='ag-ui')"),
         (
             "postgres",
             "psycopg_pool",
@@ -72,6 +74,7 @@ def test_a_missing_extra_says_what_to_install(extra: str, module: str, use: str)
         import asyncio, sys
         sys.modules[{module!r}] = None  # as if the extra were not installed
         import langgraph_sse
+        from tests import graphs
         try:
             {use}
         except ImportError as exc:

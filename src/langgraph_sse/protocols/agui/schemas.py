@@ -1,6 +1,6 @@
 """AG-UI's request model: `RunAgentInput`, from `ag-ui-protocol` itself.
 
-The body of `POST /` is AG-UI's own [RunAgentInput][ag_ui.core.RunAgentInput]
+The body of `POST /` is AG-UI's own `RunAgentInput` (`ag_ui.core`)
 (camelCase: `threadId`, `runId`, `messages`, `state`, `tools`, `context`,
 `forwardedProps`, `resume`), so what CopilotKit's `HttpAgent` sends validates as
 AG-UI defines it; only `threadId` is held to the library's thread ids.

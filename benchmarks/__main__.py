@@ -9,7 +9,9 @@ are medians over rounds, printed as Markdown and written to benchmarks/RESULTS.m
 
 `--quick` runs fewer rounds and smaller loads (a smoke test of the runner).
 The concurrency rows open their streams from several client processes
-(`--clients`, benchmarks/client.py).
+(`--clients`, benchmarks/client.py). The full run ends with the protocols section
+(benchmarks/protocols.py: each wire protocol beside its peer); `--protocols` runs
+only that section and replaces it in RESULTS.md, `--no-protocols` leaves it out.
 """
 
 from __future__ import annotations
@@ -188,7 +190,22 @@ def _cpu_us(results: list[dict[str, float]], cpu: str = "cpu") -> float:
     return median([r[cpu] / r["events"] * 1e6 for r in results if r.get("events")])
 
 
-async def main(quick: bool, clients: int) -> str:
+async def protocols_only(rounds: int) -> str:
+    from benchmarks import protocols
+
+    floor = Floor()
+    try:
+        section, _ = await protocols.run(floor, rounds, log=_log)
+    finally:
+        floor.stop()
+    return section
+
+
+def _log(line: str) -> None:
+    print(line, file=sys.stderr, flush=True)
+
+
+async def main(quick: bool, clients: int, with_protocols: bool = True) -> str:
     rounds = 3 if quick else 7
     sizes = [1000] if quick else [1000, 10000]
     concurrency = [1, 20] if quick else [1, 100, 200, 1000]
@@ -361,6 +378,15 @@ async def main(quick: bool, clients: int) -> str:
                 )
         lines.append("")
 
+        for server in servers.values():  # the protocols section starts its own
+            server.stop()
+        workers.stop()
+        if with_protocols:
+            from benchmarks import protocols
+
+            section, _ = await protocols.run(floor, rounds, log=_log)
+            lines.append(section)
+
     finally:
         for server in servers.values():
             server.stop()
@@ -422,12 +448,32 @@ if __name__ == "__main__":
     parser.add_argument(
         "--clients", type=int, default=2, help="client processes for the concurrency rows"
     )
+    parser.add_argument(
+        "--protocols",
+        action="store_true",
+        help="only the protocols section (benchmarks/protocols.py), replaced in RESULTS.md",
+    )
+    parser.add_argument(
+        "--no-protocols", action="store_true", help="leave the protocols section out"
+    )
+    parser.add_argument(
+        "--rounds", type=int, default=0, help="rounds of --protocols (default 7, 3 with --quick)"
+    )
     parser.add_argument("--out", default=str(ROOT / "benchmarks" / "RESULTS.md"))
     args = parser.parse_args()
     if args.clients < 1:
         parser.error("--clients must be at least 1")
+    if args.protocols:
+        from benchmarks.protocols import replace_section
+
+        section = asyncio.run(protocols_only(args.rounds or (3 if args.quick else 7)))
+        print(section)
+        if not args.quick:
+            out = Path(args.out)
+            out.write_text(replace_section(out.read_text() if out.exists() else "", section))
+        sys.exit(0)
     started = time.monotonic()
-    body = asyncio.run(main(args.quick, args.clients))
+    body = asyncio.run(main(args.quick, args.clients, not args.no_protocols))
     command = "python -m benchmarks" + (" --quick" if args.quick else "")
     if args.clients != 2:
         command += f" --clients {args.clients}"

@@ -5,7 +5,9 @@ as a network-bound model does, but never sleeps: what is measured is the cost
 of LangGraph and of the layer putting it on the wire. With each token it also
 writes one custom event (`{"i": i}`), seen in `custom` mode. With `park: true`
 in the input it streams one token and then waits forever (a slow model), for
-measuring what open streams hold.
+measuring what open streams hold. An input without `tokens` (what a chat protocol
+sends: only messages) takes the count from the last message's text when it is a
+number ("3"), else 1000 (benchmarks.protocols).
 """
 
 from __future__ import annotations
@@ -79,13 +81,21 @@ class TokenModel(GenericFakeChatModel):
             await asyncio.sleep(0)
 
 
-def build_graph() -> Any:
+def _tokens(state: State) -> int:
+    """The input's ``tokens``; else the last message's text if it is a number; else 1000."""
+    if "tokens" in state:
+        return state["tokens"]
+    text = state["messages"][-1].content if state.get("messages") else ""
+    return int(text) if isinstance(text, str) and text.strip().isdigit() else 1000
+
+
+def build_graph(checkpointer: Any = None) -> Any:
     """START -> agent -> END; the input's ``tokens`` sets how many tokens the model streams."""
     model = TokenModel()
 
     async def agent(state: State) -> dict[str, Any]:
         reply = await model.ainvoke(
-            state["messages"], tokens=state.get("tokens", 1000), park=state.get("park", False)
+            state["messages"], tokens=_tokens(state), park=state.get("park", False)
         )
         return {"messages": [reply]}
 
@@ -93,7 +103,7 @@ def build_graph() -> Any:
     builder.add_node("agent", agent)
     builder.add_edge(START, "agent")
     builder.add_edge("agent", END)
-    return builder.compile()
+    return builder.compile(checkpointer=checkpointer)
 
 
 graph = build_graph()

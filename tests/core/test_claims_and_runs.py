@@ -20,6 +20,8 @@ from langgraph_sse import (
     RunSpec,
     encode_event,
 )
+from langgraph_sse.core.threads import Threads
+from langgraph_sse.security.ownership import PRIVATE_THREADS
 from tests import graphs
 from tests.principals import ALICE, BOB, HELLO
 from tests.protocols.native.test_attacks import SlowSaver
@@ -77,6 +79,72 @@ async def test_a_thread_written_while_the_claim_was_read_is_its_writers() -> Non
     with pytest.raises(NotFound):
         await bob
     assert (await service.threads.state("t", ALICE))["metadata"]["owner"] == "alice"
+
+
+class GatedSaver(InMemorySaver):
+    """Each read of a thread waits until the test opens its gate: the test decides
+    when each look at the thread's checkpoints ends."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.reads: asyncio.Queue[asyncio.Event] = asyncio.Queue()
+
+    async def aget_tuple(self, config: Any) -> Any:
+        found = await super().aget_tuple(config)
+        gate = asyncio.Event()
+        await self.reads.put(gate)
+        await gate.wait()
+        return found
+
+    async def let_next_read_end(self) -> asyncio.Event:
+        """Open the gate of the next read (waiting for it); answer the gate."""
+        gate = await asyncio.wait_for(self.reads.get(), 2)
+        gate.set()
+        return gate
+
+
+def gated_threads() -> tuple[Threads, GatedSaver]:
+    saver = GatedSaver()
+    return Threads(graphs.chat_graph("x", checkpointer=saver), {}, PRIVATE_THREADS), saver
+
+
+async def test_a_new_thread_being_claimed_is_refused_to_another_principal() -> None:
+    # thr-02: Alice's claim is between its two looks at the new thread (no record
+    # yet) when Bob's first look ends: the thread is being claimed, Bob is refused.
+    threads, saver = gated_threads()
+    alice = asyncio.create_task(threads.claim("new", ALICE))
+    await saver.let_next_read_end()  # Alice's first look: no such thread; she claims it
+    second_look = await asyncio.wait_for(saver.reads.get(), 2)
+    bob = asyncio.create_task(threads.claim("new", BOB))
+    await saver.let_next_read_end()  # Bob's first look: no such thread either
+    with pytest.raises(NotFound):  # (a Bob let through would wait on a second look)
+        await asyncio.wait_for(bob, 2)
+    second_look.set()
+    (await asyncio.wait_for(alice, 2))()
+    assert (await threads.record("new", ALICE)).owner == "alice"
+
+
+async def test_a_new_thread_stays_claimed_when_one_of_two_claims_of_its_claimant_fails() -> None:
+    # thr-04: Alice claims a new thread twice at once (two runs); the first claim is
+    # cancelled (its client went away) before the record is written: the second
+    # still holds the thread, and Bob is refused.
+    threads, saver = gated_threads()
+    first = asyncio.create_task(threads.claim("new", ALICE))
+    await saver.let_next_read_end()
+    await asyncio.wait_for(saver.reads.get(), 2)  # the first's second look, held
+    second = asyncio.create_task(threads.claim("new", ALICE))
+    await saver.let_next_read_end()
+    second_look = await asyncio.wait_for(saver.reads.get(), 2)
+    first.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await first
+    bob = asyncio.create_task(threads.claim("new", BOB))
+    await saver.let_next_read_end()
+    with pytest.raises(NotFound):
+        await asyncio.wait_for(bob, 2)
+    second_look.set()
+    (await asyncio.wait_for(second, 2))()
+    assert (await threads.record("new", ALICE)).owner == "alice"
 
 
 async def test_a_run_that_fails_to_start_lets_its_new_thread_go() -> None:  # svc-04

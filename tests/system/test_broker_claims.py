@@ -102,6 +102,43 @@ async def test_a_queued_run_holds_the_thread_once_it_starts(prefix: str) -> None
             await service.shutdown()
 
 
+async def test_a_release_by_a_run_that_does_not_hold_the_thread_frees_nothing(
+    prefix: str,
+) -> None:
+    # brk-12: a run queued behind the holder and cancelled before its turn releases
+    # the thread (before its done) without ever having held it: the holder keeps it.
+    broker = RedisBroker(REDIS, prefix=prefix, lease=5)
+    try:
+        assert await broker.claim_thread("t", "holder") is None
+        await broker.release_thread("t", "queued")
+        assert await broker.thread_holder("t") == "holder"
+        await broker.release_thread("t", "holder")
+        assert await broker.thread_holder("t") is None
+    finally:
+        await broker.aclose()
+
+
+async def test_a_cancel_from_another_replica_stops_a_quiet_run_at_once(prefix: str) -> None:
+    # brk-17: the cancel listener hears it at once; without it, the cancel flag in
+    # the run's record is read only with the run's next frames or its next lease
+    # renewal (every lease / 3: 10 s here), and the node writes nothing for 30 s.
+    probe = graphs.LoopProbe()
+    broker_a = RedisBroker(REDIS, prefix=prefix, lease=30)
+    a = GraphService(graphs.slow_graph(probe, delay=30), stream_mode="custom", broker=broker_a)
+    broker_b = RedisBroker(REDIS, prefix=prefix, lease=30)
+    b = GraphService(graphs.chat_graph("unused"), broker=broker_b, cancel_timeout=2)
+    try:
+        run = await a.start(RunSpec(thread_id="quiet", input=HELLO), None, JSONFormat())
+        await probe.started.wait()
+        await asyncio.sleep(0.2)  # its first frames are in Redis; it is quiet now
+        answer = await b.cancel(run.run_id, None)
+        assert answer.status == "cancelled"
+        assert run.status == "cancelled" and probe.cancelled.is_set()
+    finally:
+        for service in (a, b):
+            await service.shutdown()
+
+
 class FlakyReleaseBroker(RedisBroker):
     """Fails its first release (a Redis blip), as before_done may."""
 

@@ -2,7 +2,13 @@
 
 Every endpoint is served under `/v1`: `POST /v1/stream`, `GET /v1/stream`,
 `POST /v1/invoke`, `GET /v1/threads/{id}/state`, `GET /v1/threads/{id}/history`,
-and `GET /v1/healthz` (the one endpoint that needs no key, for probes).
+the runs (`POST /v1/runs`, `GET /v1/runs/{id}/stream`, ...), and `GET /v1/healthz`
+(the one endpoint that needs no key, for probes).
+
+`GET /` is the chat page (`chat_page(api="/v1")`, files shipped in the package):
+open http://127.0.0.1:8000/ to chat with the graph in a browser; it streams the
+reply, keeps its threads in a side list, and resumes a dropped stream with
+`Last-Event-ID`. With keys configured, enter one under "API key" in its sidebar.
 
 API keys come from `LANGGRAPH_SSE_API_KEYS`, read at start-up: `alice=sk-1,bob=sk-2`
 names who each key belongs to (a bare `sk-1` works too). Each principal sees only the
@@ -11,6 +17,7 @@ with plain curl. Browsers using `EventSource` may pass the key as `?api_key=` on
 `GET /v1/stream`.
 
 Run:  uvicorn examples.production:app --port 8000        (or: make demo)
+Open: http://127.0.0.1:8000/                              (the chat page)
 Try:  curl -N -X POST http://127.0.0.1:8000/v1/stream -H 'Content-Type: application/json' \
         -d '{"message": "Hello"}'
 With keys:  LANGGRAPH_SSE_API_KEYS=alice=sk-1 uvicorn examples.production:app --port 8000
@@ -26,6 +33,7 @@ from fastapi.middleware.cors import CORSMiddleware
 
 from examples._graph import chat_graph, durable
 from langgraph_sse import Limits, api_key_auth, make_router
+from langgraph_sse.http.chat_page import chat_page
 
 logging.basicConfig(level=logging.INFO)  # one line per run from the "langgraph_sse" logger
 
@@ -59,3 +67,5 @@ app.include_router(
         limits=Limits(max_message_chars=20_000, max_run_seconds=300, max_streams_per_principal=8),
     )
 )
+# The chat page at "/": mounted last, since a mount at "/" answers every path left.
+app.mount("/", chat_page(api="/v1", title="langgraph-sse demo"))

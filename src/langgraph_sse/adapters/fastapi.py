@@ -168,13 +168,17 @@ def _responses(endpoint: Endpoint) -> dict[int | str, dict[str, Any]]:
 
 def _body_limited_route(max_bytes: int) -> type[APIRoute]:
     """An APIRoute class that refuses bodies over `max_bytes` with 413, announced
-    (`Content-Length`) or not (chunked), before FastAPI parses them."""
+    (`Content-Length`) or not (chunked), before FastAPI parses them, and reads
+    every body as JSON whatever its `Content-Type`, as the other adapters do."""
 
     class BodyLimitedRoute(APIRoute):
         def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
             handler = super().get_route_handler()
+            takes_body = self.body_field is not None
 
             async def limited(request: Request) -> Response:
+                if takes_body:
+                    _read_as_json(request)
                 try:
                     return await handler(capped(request, max_bytes))
                 except RequestValidationError as exc:
@@ -186,3 +190,19 @@ def _body_limited_route(max_bytes: int) -> type[APIRoute]:
             return limited
 
     return BodyLimitedRoute
+
+
+def _read_as_json(request: Request) -> None:
+    """Have FastAPI parse `request`'s body as JSON whatever its `Content-Type`.
+
+    FastAPI parses only `application/json` (and `+json`) bodies and hands any
+    other body to validation as bytes, refused with an unhelpful 422; `fetch()`
+    sends a string body as `text/plain;charset=UTF-8` and `curl -d` as a form. The
+    Starlette and ASGI adapters read every body as JSON; so does this one.
+    """
+    content_type = request.headers.get("content-type", "")
+    media_type = content_type.partition(";")[0].strip().lower()
+    if media_type == "application/json" or media_type.endswith("+json"):
+        return
+    headers = [(k, v) for k, v in request.scope["headers"] if k.lower() != b"content-type"]
+    request.scope["headers"] = [*headers, (b"content-type", b"application/json")]

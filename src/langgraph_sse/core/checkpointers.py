@@ -21,6 +21,7 @@ Both are optional: `pip install "langgraph-sse[sqlite]"` or `"langgraph-sse[post
 
 from __future__ import annotations
 
+import asyncio
 import functools
 import os
 from collections.abc import AsyncIterator
@@ -116,11 +117,20 @@ _SETUP_LOCK = 0x6C6773_7365  # "lgsse": the advisory lock the table setup holds
 async def _one_replica_at_a_time(conninfo: str) -> AsyncIterator[None]:
     """Hold PostgreSQL's advisory lock `_SETUP_LOCK` on a connection of its own (not
     the pool's, which may have one): replicas starting together on a new database
-    otherwise race creating the same tables, and all but one fail to start."""
+    otherwise race creating the same tables, and all but one fail to start.
+
+    The lock is tried, not waited for: a session blocked in `pg_advisory_lock` is an
+    open transaction, which the holder's `CREATE INDEX CONCURRENTLY` waits to see
+    end, and the two would wait on each other for ever."""
     from psycopg import AsyncConnection
 
     async with await AsyncConnection.connect(conninfo, autocommit=True) as conn:
-        await conn.execute("SELECT pg_advisory_lock(%s)", (_SETUP_LOCK,))
+        while True:
+            cursor = await conn.execute("SELECT pg_try_advisory_lock(%s)", (_SETUP_LOCK,))
+            row = await cursor.fetchone()
+            if row is not None and row[0]:
+                break
+            await asyncio.sleep(0.05)
         try:
             yield
         finally:

@@ -1,0 +1,5 @@
+"""`python -m langgraph_sse ...`: the `langgraph-sse` command."""
+
+from langgraph_sse.cli import main
+
+raise SystemExit(main())

@@ -1,4 +1,4 @@
-"""Seed guide section 6, node tracing: ``checkpoint``, ``node_start`` and ``node_end`` events.
+"""Node tracing: ``checkpoint``, ``node_start`` and ``node_end`` events.
 
 Run:  uvicorn examples.debug:app --port 8000
 Try:  curl -N -X POST http://127.0.0.1:8000/stream -H 'Content-Type: application/json' \

@@ -1,6 +1,6 @@
-"""Seed guide section 2, the minimal server: one ``updates`` event per node that ran.
+"""The minimal server: one ``updates`` event per node that ran.
 
-The guide's hand-written ``StreamingResponse`` generator becomes one ``make_router`` call,
+A hand-written ``StreamingResponse`` generator becomes one ``make_router`` call,
 and the state update (LangChain messages and all) is real JSON instead of a
 ``json.dumps`` error.
 

@@ -1,4 +1,4 @@
-"""Seed guide section 7, the production app: auth, private threads, limits and CORS.
+"""The production app: auth, private threads, limits and CORS.
 
 Every endpoint is served under `/v1`: `POST /v1/stream`, `GET /v1/stream`,
 `POST /v1/invoke`, `GET /v1/threads/{id}/state`, `GET /v1/threads/{id}/history`,

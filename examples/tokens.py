@@ -1,4 +1,4 @@
-"""Seed guide section 3, token streaming: one ``token`` event per text delta of the model.
+"""Token streaming: one ``token`` event per text delta of the model.
 
 Run:  uvicorn examples.tokens:app --port 8000
 Try:  curl -N -X POST http://127.0.0.1:8000/stream -H 'Content-Type: application/json' \

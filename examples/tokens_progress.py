@@ -1,4 +1,4 @@
-"""Seed guide section 4, tokens plus progress: ``custom`` events from the node, then ``token``s.
+"""Tokens plus progress: ``custom`` events from the node, then ``token``s.
 
 The node reports progress with ``langgraph.config.get_stream_writer()``; each value it
 writes arrives as a ``custom`` event, in order with the model's ``token`` events.

@@ -1,4 +1,4 @@
-"""Seed guide section 5, full state: one ``values`` event with the whole state after each step.
+"""Full state: one ``values`` event with the whole state after each step.
 
 Each event carries every message so far as JSON (not cut to 200-character strings).
 

@@ -3,6 +3,8 @@ PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
+PORT      ?= 8000
+DOCS_PORT ?= 8001
 
 .PHONY: install demo test lint typecheck docs docs-serve bench mutants soak e2e clean
 
@@ -14,9 +16,9 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
-## Run the main example (FastAPI, streaming a fake model) on http://127.0.0.1:8000
+## Run the main example (FastAPI, streaming a fake model) on http://127.0.0.1:$(PORT) (make demo PORT=9000 for another port)
 demo: $(STAMP)
-	$(BIN)/uvicorn examples.production:app --host 127.0.0.1 --port 8000
+	$(BIN)/uvicorn examples.production:app --host 127.0.0.1 --port $(PORT)
 
 ## Lint, type-check and run the whole test suite
 test: $(STAMP)
@@ -34,8 +36,9 @@ typecheck: $(STAMP)
 docs: $(STAMP)
 	$(BIN)/mkdocs build --strict
 
+## Serve the docs on http://127.0.0.1:$(DOCS_PORT), rebuilt on every change (DOCS_PORT=9001 for another port)
 docs-serve: $(STAMP)
-	$(BIN)/mkdocs serve -a 127.0.0.1:8001
+	$(BIN)/mkdocs serve -a 127.0.0.1:$(DOCS_PORT)
 
 bench: $(STAMP)
 	$(BIN)/python -m benchmarks

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import time
 from collections.abc import Callable
@@ -114,6 +115,42 @@ async def test_a_release_by_a_run_that_does_not_hold_the_thread_frees_nothing(
         assert await broker.thread_holder("t") == "holder"
         await broker.release_thread("t", "holder")
         assert await broker.thread_holder("t") is None
+    finally:
+        await broker.aclose()
+
+
+class SwallowingBroker(RedisBroker):
+    """As redis-py under Python 3.11 sometimes does: a cancel that lands while a
+    command's reply arrives is swallowed by `asyncio.wait_for`, and the call
+    returns as if nothing happened (the task is still `cancelling()`)."""
+
+    swallowed = False
+
+    async def wait_for_thread(self, thread_id: str, poll: float = 0.05) -> None:
+        if not self.swallowed:
+            self.swallowed = True
+            task = asyncio.current_task()
+            assert task is not None
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await asyncio.sleep(0)
+        await super().wait_for_thread(thread_id, poll)
+
+
+async def test_a_queued_run_cancelled_while_redis_answers_does_not_start(prefix: str) -> None:
+    # Found while bringing the mutants up to date: a queued run whose cancel was
+    # swallowed stayed pending and took the thread once its holder let go.
+    broker = SwallowingBroker(REDIS, prefix=prefix, lease=5)
+    try:
+        assert await broker.take_thread("t", "holder", "enqueue") is None
+        turn = await broker.take_thread("t", "queued", "enqueue")
+        assert turn is not None
+        waiting = asyncio.ensure_future(turn)
+        await wait_until(lambda: broker.swallowed)
+        await broker.release_thread("t", "holder")
+        with pytest.raises(asyncio.CancelledError):
+            await asyncio.wait_for(waiting, 5)
+        assert await broker.thread_holder("t") is None  # the cancelled run took nothing
     finally:
         await broker.aclose()
 

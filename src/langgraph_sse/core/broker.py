@@ -203,7 +203,9 @@ class RedisBroker:
         delay = 0.05
         while True:
             try:
-                return await step(*args, **kwargs)
+                result = await step(*args, **kwargs)
+                _raise_if_cancelling()
+                return result
             except down as exc:
                 if loop.time() + delay >= give_up:
                     raise Unavailable("Redis could not be reached to wait for the thread") from exc
@@ -429,3 +431,17 @@ class RedisBroker:
             with contextlib.suppress(asyncio.CancelledError, *self._down):
                 await self._listener
         await self.redis.aclose()
+
+
+def _raise_if_cancelling() -> None:
+    """Raise the cancel of the current task if it was asked for but swallowed:
+    Python 3.11's `asyncio.wait_for`, which redis-py awaits its replies in, drops a
+    cancel that lands as the reply arrives, and a queued run would then take its
+    thread though it was cancelled.
+
+    Raises:
+        asyncio.CancelledError: the task is being cancelled.
+    """
+    task = asyncio.current_task()
+    if task is not None and task.cancelling():
+        raise asyncio.CancelledError

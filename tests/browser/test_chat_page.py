@@ -49,7 +49,7 @@ async def page() -> AsyncIterator[Page]:
     async with playwright.async_playwright() as driver:
         browser = await driver.chromium.launch(executable_path=executable, headless=True)
         try:
-            context = await browser.new_context(viewport={"width": 1100, "height": 760})
+            context = await browser.new_context(viewport={"width": 1100, "height": 880})
             tab = await context.new_page()
             errors: list[str] = []
             tab.on("pageerror", lambda error: errors.append(str(error)))

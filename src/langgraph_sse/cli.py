@@ -50,6 +50,7 @@ from langgraph_sse.core.checkpointers import postgres_checkpointer, sqlite_check
 from langgraph_sse.core.extras import extra
 from langgraph_sse.core.service import GraphService
 from langgraph_sse.core.threads import has_checkpointer
+from langgraph_sse.http.chat_page import STATIC_DIR, chat_page
 from langgraph_sse.protocols import resolve_protocol
 from langgraph_sse.security.auth import _fingerprint, api_key_auth
 
@@ -363,7 +364,7 @@ def _front(settings: Settings, mounts: list[Mounted]) -> list[BaseRoute]:
     async def listing(request: Request) -> JSONResponse:
         return JSONResponse(index)
 
-    page = chat_page_route(settings, mounts) if settings.chat_page else []
+    page = _chat_page_routes(mounts) if settings.chat_page else []
     return [Route("/healthz", healthz), *page, Route("/", listing)]
 
 
@@ -391,20 +392,15 @@ def _paths(settings: Settings, name: str | None, count: int) -> list[str]:
     return [f"{settings.prefix}/{name}"] + ([settings.prefix] if count == 1 else [])
 
 
-def chat_page_route(settings: Settings, mounts: list[Mounted]) -> list[BaseRoute]:
+def _chat_page_routes(mounts: list[Mounted]) -> list[BaseRoute]:
     """The chat page's routes at `/` (the page and its files), talking to the first
-    native-protocol mount; none without one, or while the package has no chat page
-    (then `GET /` lists the mounts as JSON)."""
+    native-protocol mount; none without one (then `GET /` lists the mounts as JSON)."""
     native = next((mounted for mounted in mounts if mounted.protocol == "native"), None)
-    try:  # by name: the page is optional, its module may be absent from a build
-        chat_page = importlib.import_module("langgraph_sse.http.chat_page")
-    except ImportError:
-        return []
     if native is None:
         logger.info("No chat page: it speaks the native protocol (add --protocol native)")
         return []
-    page = chat_page.chat_page(api=native.path.rstrip("/"))
-    files = sorted(f"/{file.name}" for file in chat_page.STATIC_DIR.iterdir() if file.is_file())
+    page = chat_page(api=native.path.rstrip("/"))
+    files = sorted(f"/{file.name}" for file in STATIC_DIR.iterdir() if file.is_file())
     # Its own paths only, not a mount at "/": the graph may be served at the root too.
     return [Route(path, page, methods=["GET", "HEAD"]) for path in ["/", *files]]
 

@@ -4,7 +4,6 @@ targets), and its parts in process (API keys, .env files, errors)."""
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import logging
 import os
@@ -213,9 +212,6 @@ async def test_api_keys_from_the_environment(
         }
 
 
-@pytest.mark.skipif(
-    importlib.util.find_spec("langgraph_sse.http.chat_page") is None, reason="no chat page yet"
-)
 async def test_the_chat_page_at_the_root(tmp_path: Path) -> None:
     """The chat page at `/` beside a graph served at the root too, talking to
     it; `--no-chat-page` lists the mounts instead."""

@@ -227,9 +227,10 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _settings(args: argparse.Namespace, parser: argparse.ArgumentParser) -> Settings:
-    protocols = [name.strip() for given in args.protocol or ["native"] for name in given.split(",")]
+    given = ",".join(args.protocol or ["native"]).split(",")
+    protocols = [name.strip() for name in given if name.strip()] or ["native"]
     unknown = [name for name in protocols if name not in PROTOCOLS]
-    if unknown or not protocols:
+    if unknown:
         parser.error(f"unknown protocol {unknown[0]!r}; expected {', '.join(PROTOCOLS)}")
     prefix = "/" + args.prefix.strip("/") if args.prefix.strip("/") else ""
     cwd = Path.cwd()

@@ -244,6 +244,24 @@ async def test_a_stream_cut_again_and_again_still_reads_to_done(serve: Serve, pr
     assert text(events) == REPLY and isinstance(events[-1], DoneEvent)
 
 
+async def test_on_disconnect_cancel_reads_the_cancelled_end_after_a_cut(
+    serve: Serve, proxy: Any
+) -> None:
+    probe = graphs.LoopProbe()
+    base = await serve(mount("fastapi", graphs.endless_graph(probe), stream_mode="custom"))
+    cut = await proxy(base)
+    events: list[Event] = []
+    async with AsyncClient(cut.url("http"), reconnect=Reconnect(delay=0.05)) as client:
+        async for event in client.stream("go", on_disconnect="cancel"):
+            events.append(event)
+            if len(events) == 5:
+                cut.cut()  # the server cancels the run as the connection drops
+                cut.restore()
+    assert probe.cancelled.is_set()
+    assert seqs(events) == list(range(len(events)))
+    assert isinstance(events[-1], DoneEvent) and events[-1].status == "cancelled"
+
+
 async def test_reconnects_that_run_out_raise_a_stream_error(serve: Serve, proxy: Any) -> None:
     base = await serve(mount("asgi", paced_graph(REPLY, delay=0.02)))
     cut = await proxy(base)

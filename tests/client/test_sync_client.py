@@ -110,3 +110,26 @@ async def test_a_cut_mid_stream_is_resumed_with_every_event_once(serve: Serve) -
     assert seqs(events) == list(range(len(events)))
     assert text(events) == REPLY
     assert isinstance(events[-1], DoneEvent) and events[-1].status == "success"
+
+
+async def test_leaving_a_stream_before_done_cancels_its_run(serve: Serve) -> None:
+    probe = graphs.LoopProbe()
+    base = await serve(mount("asgi", graphs.endless_graph(probe), stream_mode="custom"))
+
+    def use() -> str:
+        with Client(base) as client:
+            for event in client.stream("go", thread_id="leave"):
+                if isinstance(event, MetadataEvent):
+                    run_id = event.run_id
+                if event.seq == 3:
+                    break  # the generator is closed: the client cancels the run
+            return run_id
+
+    run_id = await asyncio.to_thread(use)
+    await asyncio.wait_for(probe.cancelled.wait(), 5)
+
+    def status() -> str:
+        with Client(base) as client:
+            return client.get_run(run_id).status
+
+    assert await asyncio.to_thread(status) == "cancelled"

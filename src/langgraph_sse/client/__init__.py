@@ -14,7 +14,7 @@ async with AsyncClient("http://127.0.0.1:8000/v1", api_key="sk-1") as client:
 [Client][langgraph_sse.client.Client] stream runs as typed events (parsed with
 [event_adapter][langgraph_sse.core.events.event_adapter]), resume them by
 themselves when the connection drops (`Last-Event-ID`, until `done`), and raise the
-server's refusals as [APIError][langgraph_sse.client.errors.APIError]s carrying its
+server's refusals as [APIError][langgraph_sse.client.APIError]s carrying its
 `detail`.
 """
 

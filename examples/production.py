@@ -32,8 +32,7 @@ from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 
 from examples._graph import chat_graph, durable
-from langgraph_sse import Limits, api_key_auth, make_router
-from langgraph_sse.http.chat_page import chat_page
+from langgraph_sse import Limits, api_key_auth, chat_page, make_router
 
 logging.basicConfig(level=logging.INFO)  # one line per run from the "langgraph_sse" logger
 

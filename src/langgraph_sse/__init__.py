@@ -65,6 +65,7 @@ from langgraph_sse.core.translate import (
     normalize_stream_mode,
     stream_events,
 )
+from langgraph_sse.http.chat_page import ChatPage, chat_page
 from langgraph_sse.http.endpoint import Call, Endpoint, EndpointTable
 from langgraph_sse.http.errors import ErrorResponse, HTTPError
 from langgraph_sse.http.responses import JSONResponse
@@ -117,6 +118,7 @@ __all__ = [
     "AuthError",
     "BaseEvent",
     "Call",
+    "ChatPage",
     "CheckpointEvent",
     "CommandRequest",
     "Conflict",
@@ -184,6 +186,7 @@ __all__ = [
     "WireProtocol",
     "api_key_auth",
     "bearer_auth",
+    "chat_page",
     "dumps",
     "encode_event",
     "event_adapter",

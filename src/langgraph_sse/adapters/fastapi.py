@@ -28,7 +28,13 @@ from langgraph_sse.adapters.mount import MountOptions, mount
 from langgraph_sse.core.service import GraphService
 from langgraph_sse.http.body import capped
 from langgraph_sse.http.endpoint import Call, Endpoint, authenticate, respond
-from langgraph_sse.http.errors import ErrorResponse, HTTPError, as_http_error, field_errors
+from langgraph_sse.http.errors import (
+    ErrorResponse,
+    HTTPError,
+    as_http_error,
+    field_errors,
+    invalid_as_422,
+)
 from langgraph_sse.protocols import WireProtocol
 from langgraph_sse.security.auth import Principal
 
@@ -97,13 +103,18 @@ def _route_endpoint(endpoint: Endpoint, service: GraphService) -> Callable[..., 
     validates and documents them, and which hands the validated call to the handler."""
 
     async def caller(request: Request) -> Principal | None:
+        if _PRINCIPAL in request.scope:  # checked already, before the body was read
+            principal: Principal | None = request.scope[_PRINCIPAL]
+            return principal
         try:
-            return await authenticate(endpoint, service, request)
+            principal = await authenticate(endpoint, service, request)
         except Exception as exc:
             error = as_http_error(exc)
             if error is None:
                 raise
             raise error from None
+        request.scope[_PRINCIPAL] = principal
+        return principal
 
     async def serve(
         request: Request,
@@ -136,7 +147,16 @@ def _route_endpoint(endpoint: Endpoint, service: GraphService) -> Callable[..., 
         parameters.append(inspect.Parameter(name, keyword, annotation=annotation))
     serve.__signature__ = inspect.Signature(parameters, return_annotation=Response)  # type: ignore[attr-defined]
     serve.__name__ = endpoint.name
+    if endpoint.body is not None:
+        serve.__dict__[_BODY_CHECKS] = (caller, endpoint.body)
     return serve
+
+
+_PRINCIPAL = "langgraph_sse.principal"
+"""Where a request's principal is kept in its scope once its credentials are checked."""
+_BODY_CHECKS = "_langgraph_sse_body_checks"
+"""The attribute of a route's endpoint holding what to check before FastAPI reads
+its body: the credentials, then the body against its model."""
 
 
 def _path_fields(model: type[BaseModel] | None) -> list[tuple[str, Any]]:
@@ -174,13 +194,26 @@ def _body_limited_route(max_bytes: int) -> type[APIRoute]:
     class BodyLimitedRoute(APIRoute):
         def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
             handler = super().get_route_handler()
-            takes_body = self.body_field is not None
+            checks = getattr(self.endpoint, _BODY_CHECKS, None)
 
             async def limited(request: Request) -> Response:
-                if takes_body:
-                    _read_as_json(request)
+                if checks is not None:
+                    _read_as_json(request)  # before any of its headers are read
+                request = capped(request, max_bytes)
+                if checks is not None:
+                    # As the other adapters: credentials before the body (nothing is
+                    # said to strangers), then the body read and refused as they do
+                    # it (FastAPI's own JSON parsing answers 400 to an integer of
+                    # 5,000 digits); FastAPI then reads the body kept in `request`.
+                    caller, model = checks
+                    try:
+                        await caller(request)
+                        with invalid_as_422("body"):
+                            model.model_validate_json(await request.body())
+                    except HTTPError as error:
+                        return error.response()
                 try:
-                    return await handler(capped(request, max_bytes))
+                    return await handler(request)
                 except RequestValidationError as exc:
                     # FastAPI's own 422 echoes each invalid input (a body many
                     # times its size, or a 500 for a NaN): the library's names the

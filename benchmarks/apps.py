@@ -2,8 +2,8 @@
 
 - `lib`: langgraph-sse, `make_asgi_app(graph)` (`lib_under_valgrind`: the same with
   the longer `flush_interval` benchmarks.instructions needs);
-- `guide`: the guide's hand-written FastAPI server (`StreamingResponse`,
-  `json.dumps` per event, sections 3-4 of the seed guide);
+- `guide`: the usual hand-written FastAPI server (`StreamingResponse`,
+  `json.dumps` per event), as popular streaming recipes write it;
 - `plain`: the same loop handed to sse-starlette's `EventSourceResponse`;
 - `oneshot`: no streaming at all, a bare ASGI app that runs the graph and writes
   its whole reply once at the end. What is left between it and the floor is the
@@ -41,7 +41,7 @@ _graph = build_graph()
 
 
 async def _events(body: dict[str, Any]) -> AsyncIterator[dict[str, Any]]:
-    # As the guide does it: astream with the requested modes, one dict per event.
+    # As the hand-written recipe does it: astream with the requested modes, one dict per event.
     modes = body.get("stream_mode", "messages")
     modes = [modes] if isinstance(modes, str) else modes
     async for mode, data in _graph.astream(body["input"], stream_mode=modes):

@@ -122,7 +122,7 @@ def server(target: str, tokens: int, runs: int, out: Path) -> int:
     )
     process, base = running.process, running.base
     try:
-        running.wait(timeout=300)
+        running.wait(timeout=1200)  # under valgrind, on a loaded machine
 
         async def streams(count: int) -> None:
             request = body("messages", tokens)

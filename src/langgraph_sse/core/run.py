@@ -230,8 +230,9 @@ class Run:
             self.ended_at = asyncio.get_running_loop().time()
             self._started = True  # a run that ended is not `pending`, whatever stopped it
             self._finished = True
-            _release_all(self._frame_waiters)
-            _release_all(self._end_waiters)
+            # Its readers are woken once the task is over (_task_done), not here:
+            # a client that sees its stream end then finds the run's done callbacks
+            # (its log line) run, and a reader is woken once, not twice.
 
     async def _open_log(self, events: AsyncIterator[Event]) -> int:
         """Open the log of a run stopped before its graph started (its turn never
@@ -339,7 +340,8 @@ class Run:
             for callback in callbacks:
                 callback(self)
         finally:
-            _release_all(self._frame_waiters)  # readers waiting for that (RunReader.take)
+            _release_all(self._frame_waiters)
+            _release_all(self._end_waiters)
 
     def add_done_callback(self, callback: Callable[[Run], object]) -> None:
         """Call `callback(run)` once the run's task has ended (soon, if it has)."""

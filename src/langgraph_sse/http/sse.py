@@ -132,7 +132,6 @@ class _ShutdownSignal:
 _STREAM_HEADERS = {
     "content-type": "text/event-stream; charset=utf-8",
     "connection": "keep-alive",  # as sse-starlette sends it
-    **{name.lower(): value for name, value in SSE_HEADERS.items()},
 }
 
 
@@ -197,9 +196,10 @@ class RunStreamResponse(Response):
         self._on_shutdown = on_shutdown
         self._grace = shutdown_grace_period if on_shutdown is not None else 0.0
         self._on_close = on_close
-        fields = _STREAM_HEADERS
+        # SSE_HEADERS read now, not at import: an app may change it (as a test does).
+        fields = {**_STREAM_HEADERS, **{name.lower(): value for name, value in SSE_HEADERS.items()}}
         if headers:
-            fields = {**fields, **{name.lower(): value for name, value in headers.items()}}
+            fields.update({name.lower(): value for name, value in headers.items()})
         self.raw_headers = [(k.encode("latin-1"), v.encode("latin-1")) for k, v in fields.items()]
         self._loop: asyncio.AbstractEventLoop | None = None
         self._waiter: asyncio.Future[None] | None = None  # what the send loop awaits

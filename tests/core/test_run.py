@@ -212,3 +212,36 @@ async def test_a_run_whose_turn_cannot_be_awaited_ends_unavailable_after_its_met
         ),
         encode_event(DoneEvent(seq=2, status="error")),
     ]
+
+
+async def opening(pause: float) -> AsyncIterator[Event]:
+    yield MetadataEvent(seq=0, run_id="r", thread_id=None)
+    await asyncio.sleep(pause)
+    for seq in (1, 2):
+        yield CustomEvent(seq=seq, data=seq)
+        await asyncio.sleep(pause)
+    yield DoneEvent(seq=3, status="success")
+
+
+async def test_metadata_and_the_first_output_share_a_write() -> None:
+    run = Run(opening(0.01), encode_event, run_id="r")
+    chunks = await collect(run, flush_interval=0.2)
+    metadata = encode_event(MetadataEvent(seq=0, run_id="r", thread_id=None))
+    assert chunks[0] == metadata + frame(1)
+
+
+async def test_metadata_waits_for_company_no_longer_than_the_flush_interval() -> None:
+    run = Run(opening(0.2), encode_event, run_id="r")
+    chunks = await collect(run, flush_interval=0.02)
+    metadata = encode_event(MetadataEvent(seq=0, run_id="r", thread_id=None))
+    assert chunks[:3] == [metadata, frame(1), frame(2)]  # a pause each: no burst
+
+
+async def test_a_reader_sees_the_end_after_the_runs_done_callbacks() -> None:
+    # A client whose stream has ended finds the run's log line written.
+    run = Run(burst(3), encode_event, run_id="r")
+    called: list[Run] = []
+    run.add_done_callback(called.append)
+    chunks = await collect(run, flush_interval=0.0)
+    assert b"".join(chunks) == b"".join(frame(i) for i in range(3))
+    assert called == [run]

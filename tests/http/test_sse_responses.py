@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+
 import httpx
 import pytest
+from starlette.types import Receive, Scope, Send
 
 from tests import graphs
 from tests.apps import ADAPTERS, mount
@@ -47,6 +50,8 @@ async def test_the_send_override_on_sse_starlettes_private_api_is_called(
     # http/sse.py overrides EventSourceResponse._send_with_timeout (private, from
     # sse-starlette 3.5, the pinned floor) to skip a cancel scope per write. If
     # sse-starlette stops calling it, the override is dead: this test says so.
+    # (A local run's stream is a RunStreamResponse; event_stream_response serves
+    # any other body: a run relayed from another replica, a protocol's filtered join.)
     from sse_starlette import EventSourceResponse
 
     from langgraph_sse.http import sse
@@ -59,9 +64,16 @@ async def test_the_send_override_on_sse_starlettes_private_api_is_called(
         sends.append(message.get("body", b""))
         await original(self, send, message)  # type: ignore[arg-type]
 
+    async def body() -> AsyncIterator[bytes]:
+        yield sse.format_frame(b"{}", event="metadata", id=0)
+        yield sse.format_frame(b'{"status":"success"}', event="done", id=1)
+
+    async def app(scope: Scope, receive: Receive, send: Send) -> None:
+        await sse.event_stream_response(body())(scope, receive, send)
+
     monkeypatch.setattr(sse._EventSourceResponse, "_send_with_timeout", counting)
-    async with asgi_client(mount("asgi", graphs.chat_graph("one two"))) as client:
-        response = await client.post("/stream", json={"message": "hi"})
+    async with asgi_client(app) as client:
+        response = await client.get("/")
     assert response.status_code == 200
     assert b"".join(sends).startswith(b"event: metadata")
     assert b"".join(sends).rstrip(b"\n").endswith(b'"status":"success"}')

@@ -37,7 +37,7 @@ from langgraph_sse.core.encoding import Encoder
 from langgraph_sse.core.errors import Unavailable
 from langgraph_sse.core.events import DoneEvent, ErrorEvent, Event, MetadataEvent, RunStatus
 
-__all__ = ["CancelReason", "EndReason", "Run"]
+__all__ = ["CancelReason", "EndReason", "Run", "RunReader"]
 
 CancelReason = Literal["cancelled", "shutdown", "unavailable"]
 """Why a run is cancelled: by a client, or by the library (`shutdown`; `unavailable`:
@@ -110,6 +110,7 @@ class Run:
         self._started = wait_for is None
         self._encode = encode
         self._frames: list[bytes] = []
+        self._opens_with_metadata = False  # its first frame is its `metadata` event
         self._seqs: list[int] = []  # the event seq of each frame, for resuming
         self._frame_waiters: list[asyncio.Future[None]] = []  # woken by a frame or the end
         self._end_waiters: list[asyncio.Future[None]] = []  # woken by the end only
@@ -178,7 +179,9 @@ class Run:
             pulled = True
             async with asyncio.timeout(timeout) as deadline, aclosing(events):  # type: ignore[type-var]
                 async for last in events:
-                    if type(last) is DoneEvent:
+                    if not count and type(last) is MetadataEvent:
+                        self._opens_with_metadata = True
+                    elif type(last) is DoneEvent:
                         self._ending = True  # the graph is done: no cancel from here on
                         if before_done is not None:
                             await self._done_hook()
@@ -227,8 +230,9 @@ class Run:
             self.ended_at = asyncio.get_running_loop().time()
             self._started = True  # a run that ended is not `pending`, whatever stopped it
             self._finished = True
-            _release_all(self._frame_waiters)
-            _release_all(self._end_waiters)
+            # Its readers are woken once the task is over (_task_done), not here:
+            # a client that sees its stream end then finds the run's done callbacks
+            # (its log line) run, and a reader is woken once, not twice.
 
     async def _open_log(self, events: AsyncIterator[Event]) -> int:
         """Open the log of a run stopped before its graph started (its turn never
@@ -241,6 +245,7 @@ class Run:
             return 0
         if type(first) is not MetadataEvent:
             return 0
+        self._opens_with_metadata = True
         self._push(self._encode(first), first.seq)
         return first.seq + 1
 
@@ -305,50 +310,22 @@ class Run:
             raise ValueError(f"run {self.run_id} sent no event {seq}")
         return bisect_right(self._seqs, seq)
 
-    async def chunks(self, flush_interval: float = 0.0, start: int = 0) -> AsyncIterator[bytes]:
-        """Yield the run's bytes from log position `start` as they come, all pending
-        frames in one piece, until the run's last frame.
+    def chunks(self, flush_interval: float = 0.0, start: int = 0) -> RunReader:
+        """The run's bytes from log position `start` as they come, all pending
+        frames in one piece, until the run's last frame: an async iterator (a
+        [RunReader][langgraph_sse.core.run.RunReader]).
 
         Args:
             flush_interval: Seconds a frame may wait for others to share its write,
                 counted from the previous write; a frame after a longer pause is
-                yielded at once. The first two writes (the run's `metadata` and the
-                graph's first output) and the run's last frames are never delayed.
+                written at once. The run's `metadata` frame waits up to this long
+                for the graph's first output, so that both go out in one write;
+                that first output and the run's last frames are never delayed.
                 0 yields whatever is pending as soon as the reader runs.
             start: Log position to start from, e.g. from
                 [position_after][langgraph_sse.core.run.Run.position_after].
         """
-        frames = self._frames
-        loop = asyncio.get_running_loop()
-        position = start
-        writes = 0
-        last_write = 0.0
-        while True:
-            if position < len(frames):
-                if writes > 1 and flush_interval and not self._finished:
-                    wait = last_write + flush_interval - loop.time()
-                    if wait > 0:  # a burst: let it pile up, unless the run ends
-                        waiter = loop.create_future()
-                        self._end_waiters.append(waiter)
-                        timer = loop.call_later(wait, _release, waiter)
-                        try:
-                            await waiter
-                        finally:  # also when the reader is cancelled meanwhile
-                            timer.cancel()
-                            if waiter in self._end_waiters:
-                                self._end_waiters.remove(waiter)
-                end = len(frames)
-                chunk = frames[position] if end - position == 1 else b"".join(frames[position:end])
-                position = end
-                yield chunk
-                writes += 1
-                last_write = loop.time()
-            elif self._finished:
-                return
-            else:
-                waiter = loop.create_future()
-                self._frame_waiters.append(waiter)
-                await waiter
+        return RunReader(self, flush_interval, start)
 
     def _task_done(self, task: asyncio.Task[None]) -> None:
         # A finished task keeps its exception, and a cancelled one (a client that
@@ -359,8 +336,12 @@ class Run:
             task.exception()  # retrieved: _pump lets no other exception escape
         self._task = None
         callbacks, self._done_callbacks = self._done_callbacks, []
-        for callback in callbacks:
-            callback(self)
+        try:
+            for callback in callbacks:
+                callback(self)
+        finally:
+            _release_all(self._frame_waiters)
+            _release_all(self._end_waiters)
 
     def add_done_callback(self, callback: Callable[[Run], object]) -> None:
         """Call `callback(run)` once the run's task has ended (soon, if it has)."""
@@ -388,6 +369,122 @@ class Run:
         """Wait until the run's task has ended (normally, by error or cancelled)."""
         if self._task is not None:
             await asyncio.wait((self._task,))
+
+
+class RunReader:
+    """A reader's place in a run's log: an async iterator of the run's bytes (see
+    [Run.chunks][langgraph_sse.core.run.Run.chunks]), which can also be driven
+    without awaiting it, by a loop that waits for other things too (an SSE
+    response's keep-alive comments, its client leaving): [take][langgraph_sse.core.run.RunReader.take]
+    what is due, and when nothing is, [watch][langgraph_sse.core.run.RunReader.watch]
+    a future of your own that the run resolves when something may be.
+    """
+
+    __slots__ = ("_flush", "_held_until", "_loop", "_run", "_timer", "_until",
+                 "_waiters", "_writes", "last_write", "over", "position")  # fmt: skip
+
+    def __init__(self, run: Run, flush_interval: float = 0.0, start: int = 0) -> None:
+        self._run = run
+        self._loop = asyncio.get_running_loop()
+        self._flush = flush_interval
+        self.position = start
+        """The log position of the next frame to hand out."""
+        self.over = False
+        """True once the run's last frame was handed out."""
+        self._writes = 0
+        self.last_write = 0.0
+        """When it last handed out frames (the loop's clock), 0 before it did."""
+        self._held_until: float | None = None  # how long `metadata` may wait for company
+        # What `take` found to wait for: frames (the run's frame waiters), or the
+        # run's end only (a burst piling up); and until when, if a time is set.
+        self._waiters: list[asyncio.Future[None]] = run._frame_waiters
+        self._until: float | None = None
+        self._timer: asyncio.TimerHandle | None = None
+
+    @property
+    def run(self) -> Run:
+        """The run it reads."""
+        return self._run
+
+    def take(self) -> bytes | None:
+        """The frames due now, in one piece; None when none are: the run's end
+        was handed out ([over][langgraph_sse.core.run.RunReader.over]), or there
+        is something to wait for first (see [watch][langgraph_sse.core.run.RunReader.watch])."""
+        run = self._run
+        frames = run._frames
+        position = self.position
+        end = len(frames)
+        if position < end:
+            flush = self._flush
+            if flush and not run._finished:
+                if self._writes > 1:
+                    wait_until = self.last_write + flush
+                    if wait_until > self._loop.time():  # a burst: let it pile up
+                        self._waiters = run._end_waiters  # unless the run ends
+                        self._until = wait_until
+                        return None
+                elif not position and end == 1 and run._opens_with_metadata:
+                    # The run's `metadata` alone: wait a little for the graph's first output.
+                    now = self._loop.time()
+                    if self._held_until is None:
+                        self._held_until = now + flush
+                    if self._held_until > now:
+                        self._waiters = run._frame_waiters
+                        self._until = self._held_until
+                        return None
+            chunk = frames[position] if end - position == 1 else b"".join(frames[position:end])
+            # `metadata` with the first output counts as the two writes it replaces
+            self._writes += 2 if not position and end > 1 and run._opens_with_metadata else 1
+            self.position = end
+            self.last_write = self._loop.time()
+            return chunk
+        # The end is handed out once the run's task is over and its done callbacks
+        # (its log line) have run: a client that sees its stream end finds them done.
+        if run._finished and run._task is None:
+            self.over = True
+        else:
+            self._waiters = run._frame_waiters
+            self._until = None
+        return None
+
+    def watch(self, waiter: asyncio.Future[None]) -> None:
+        """After `take` answered None without being over: have the run resolve
+        `waiter` (a future of the running loop) when it may have something due
+        (a frame, or the end of a burst's wait). Call
+        [unwatch][langgraph_sse.core.run.RunReader.unwatch] once it is done or
+        no longer awaited."""
+        self._waiters.append(waiter)
+        if self._until is not None:
+            self._timer = self._loop.call_at(self._until, _release, waiter)
+
+    def unwatch(self, waiter: asyncio.Future[None]) -> None:
+        """Forget `waiter`, resolved or not."""
+        if self._timer is not None:
+            self._timer.cancel()
+            self._timer = None
+        waiters = self._waiters
+        if waiters and waiter in waiters:  # not released by the run, which clears its list
+            waiters.remove(waiter)
+
+    def __aiter__(self) -> RunReader:
+        return self
+
+    async def __anext__(self) -> bytes:
+        while True:
+            chunk = self.take()
+            if chunk is not None:
+                return chunk
+            if self.over:
+                raise StopAsyncIteration
+            waiter = self._loop.create_future()
+            self.watch(waiter)
+            try:
+                await waiter
+            finally:  # also when the reader is cancelled meanwhile
+                self.unwatch(waiter)
+
+    async def aclose(self) -> None:
+        """Nothing to release (it holds no frames): for callers that close iterators."""
 
 
 class _TooLarge(Exception):

@@ -1,12 +1,27 @@
-"""Server-Sent Events framing and the streaming response.
+"""Server-Sent Events framing and the streaming responses.
 
 Frames follow the HTML Living Standard's `text/event-stream` format: optional
 `event:` and `id:` fields, one `data:` line per line of the payload, and a
 blank line to end the frame. Lines end with `\\n`.
 
-The response is sse-starlette's `EventSourceResponse`,
-which sends keep-alive comments, watches for the client going away and for
-server shutdown. The body it is handed is already encoded bytes.
+Two responses send keep-alive comments, watch for the client going away and for
+server shutdown:
+
+- [event_stream_response][langgraph_sse.http.sse.event_stream_response], for any
+  body of encoded bytes, is sse-starlette's `EventSourceResponse`: a task group
+  and four tasks per response (the body, the pings, the disconnect listener and
+  the shutdown watcher).
+- [run_stream_response][langgraph_sse.http.sse.run_stream_response], for a run's
+  own log read from this process (what every stream of a local run is), does the
+  same from the request's own task: it sends the frames, and the pings when the
+  stream has been quiet for a ping interval, from one loop that waits on one
+  future at a time. That future is resolved by the run (a frame, the end of a
+  burst's wait), the ping timer, the client leaving (one task awaiting ASGI
+  `receive`, started when the loop first waits) or the server shutting down (one
+  watcher per event loop for all streams, as sse-starlette has). Of
+  sse-starlette it uses `AppStatus` (its hook on uvicorn's exit handler, and the
+  switch that turns automatic draining off) and `ServerSentEvent` to write the
+  keep-alive comment.
 
 Two places go beyond sse-starlette's documented use, which is why its version is
 pinned to `>=3.5,<4`: the response overrides `_send_with_timeout` (private, from
@@ -17,12 +32,25 @@ is given an object whose `set()` runs a callback, which is all sse-starlette cal
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterable, Callable, Mapping
+import asyncio
+import signal
+from collections.abc import AsyncIterable, Awaitable, Callable, Mapping
+from datetime import UTC, datetime
 
-from sse_starlette import EventSourceResponse
-from starlette.types import Message, Send
+from sse_starlette import EventSourceResponse, ServerSentEvent
+from sse_starlette.sse import AppStatus
+from starlette.responses import Response
+from starlette.types import Message, Receive, Scope, Send
 
-__all__ = ["SSE_HEADERS", "event_stream_response", "format_frame"]
+from langgraph_sse.core.run import RunReader
+
+__all__ = [
+    "SSE_HEADERS",
+    "RunStreamResponse",
+    "event_stream_response",
+    "format_frame",
+    "run_stream_response",
+]
 
 SSE_HEADERS: Mapping[str, str] = {
     "Cache-Control": "no-cache",
@@ -97,3 +125,245 @@ class _ShutdownSignal:
 
     def set(self) -> None:
         self._callback()
+
+
+# -- A run's log as a response, from the request's own task ------------------------
+
+_STREAM_HEADERS = {
+    "content-type": "text/event-stream; charset=utf-8",
+    "connection": "keep-alive",  # as sse-starlette sends it
+}
+
+
+def run_stream_response(
+    reader: RunReader,
+    *,
+    ping_interval: float = 15.0,
+    headers: Mapping[str, str] | None = None,
+    on_shutdown: Callable[[], object] | None = None,
+    shutdown_grace_period: float = 2.0,
+    on_close: Callable[[], Awaitable[object]] | None = None,
+) -> RunStreamResponse:
+    """A `text/event-stream` response sending a run's frames from `reader`.
+
+    It runs in the request's own task, with one more task, started when it first
+    waits, listening for the client to leave.
+
+    Args:
+        reader: Where in the run's log to read from, and how to coalesce
+            ([Run.chunks][langgraph_sse.core.run.Run.chunks]).
+        ping_interval: Longest the stream stays quiet, in seconds: a keep-alive
+            comment is sent after that long without a write; 0 sends none.
+        headers: Extra response headers.
+        on_shutdown: Called when the server starts shutting down (uvicorn's exit,
+            as sse-starlette's `AppStatus` sees it), so that the run ends its log.
+        shutdown_grace_period: Seconds the log then has to end before the
+            response ends without it. Without `on_shutdown`, it ends at once.
+        on_close: Awaited once the response is over, however it ended (the run's
+            end sent, the client gone, the server shutting down).
+    """
+    return RunStreamResponse(
+        reader,
+        ping_interval=ping_interval,
+        headers=headers,
+        on_shutdown=on_shutdown,
+        shutdown_grace_period=shutdown_grace_period,
+        on_close=on_close,
+    )
+
+
+class RunStreamResponse(Response):
+    """See [run_stream_response][langgraph_sse.http.sse.run_stream_response]."""
+
+    media_type = "text/event-stream"
+
+    def __init__(
+        self,
+        reader: RunReader,
+        *,
+        ping_interval: float = 15.0,
+        headers: Mapping[str, str] | None = None,
+        on_shutdown: Callable[[], object] | None = None,
+        shutdown_grace_period: float = 2.0,
+        on_close: Callable[[], Awaitable[object]] | None = None,
+    ) -> None:
+        if ping_interval < 0:
+            raise ValueError("ping_interval must be >= 0 (0 sends no keep-alive comments)")
+        self.status_code = 200
+        self.background = None
+        self._reader = reader
+        self._ping_interval = ping_interval
+        self._on_shutdown = on_shutdown
+        self._grace = shutdown_grace_period if on_shutdown is not None else 0.0
+        self._on_close = on_close
+        # SSE_HEADERS read now, not at import: an app may change it (as a test does).
+        fields = {**_STREAM_HEADERS, **{name.lower(): value for name, value in SSE_HEADERS.items()}}
+        if headers:
+            fields.update({name.lower(): value for name, value in headers.items()})
+        self.raw_headers = [(k.encode("latin-1"), v.encode("latin-1")) for k, v in fields.items()]
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._waiter: asyncio.Future[None] | None = None  # what the send loop awaits
+        self._listener: asyncio.Future[Message] | None = None
+        self._receive: Receive | None = None
+        self._ping_timer: asyncio.TimerHandle | None = None
+        self._cut_timer: asyncio.TimerHandle | None = None
+        self._quiet_since = 0.0
+        self._ping_due = False
+        self._stop = False  # the client left, or the server cut the stream
+        self._disconnected = False
+        self._ended = False
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        try:
+            await send({"type": "http.response.start", "status": 200, "headers": self.raw_headers})
+            if scope["method"] == "HEAD":  # headers only: the stream never starts
+                await send({"type": "http.response.body", "body": b"", "more_body": False})
+                return
+            await self._stream(receive, send)
+        finally:
+            self._ended = True
+            if self._on_close is not None:
+                await self._on_close()
+
+    async def _stream(self, receive: Receive, send: Send) -> None:
+        loop = self._loop = asyncio.get_running_loop()
+        reader = self._reader
+        take = reader.take
+        self._receive = receive
+        watcher = _shutdown_watcher(loop)
+        watcher.streams.add(self)
+        if self._ping_interval:
+            self._quiet_since = loop.time()
+            self._ping_timer = loop.call_at(self._quiet_since + self._ping_interval, self._tick)
+        try:
+            while not self._stop:
+                chunk = take()
+                if chunk is not None:
+                    await send({"type": "http.response.body", "body": chunk, "more_body": True})
+                elif reader.over:
+                    break
+                elif self._ping_due:
+                    self._ping_due = False
+                    await send({"type": "http.response.body", "body": _ping(), "more_body": True})
+                else:
+                    waiter = self._waiter = loop.create_future()
+                    reader.watch(waiter)
+                    if self._listener is None:
+                        self._listen()
+                    try:
+                        await waiter
+                    finally:
+                        reader.unwatch(waiter)
+                        self._waiter = None
+            if not self._disconnected:
+                await send({"type": "http.response.body", "body": b"", "more_body": False})
+        finally:
+            watcher.streams.discard(self)
+            if self._ping_timer is not None:
+                self._ping_timer.cancel()
+            if self._cut_timer is not None:
+                self._cut_timer.cancel()
+            if self._listener is not None and not self._listener.done():
+                self._listener.cancel()
+
+    def _wake(self) -> None:
+        waiter = self._waiter
+        if waiter is not None and not waiter.done():
+            waiter.set_result(None)
+
+    def _tick(self) -> None:
+        # The ping timer: due once the stream has been quiet for a whole interval.
+        loop = self._loop
+        assert loop is not None
+        due = max(self._reader.last_write, self._quiet_since) + self._ping_interval
+        now = loop.time()
+        if due > now:  # something was written meanwhile
+            self._ping_timer = loop.call_at(due, self._tick)
+            return
+        self._quiet_since = now
+        self._ping_due = True
+        self._ping_timer = loop.call_at(now + self._ping_interval, self._tick)
+        self._wake()
+
+    def _listen(self) -> None:
+        assert self._receive is not None
+        self._listener = asyncio.ensure_future(self._receive())
+        self._listener.add_done_callback(self._received)
+
+    def _received(self, listener: asyncio.Future[Message]) -> None:
+        if listener.cancelled() or self._ended:
+            if not listener.cancelled():
+                listener.exception()  # retrieved
+            return
+        if listener.exception() is None and listener.result()["type"] != "http.disconnect":
+            self._listen()  # the rest of a request body: keep listening
+            return
+        self._disconnected = self._stop = True
+        self._wake()
+
+    def _shutdown(self) -> None:
+        # The server is shutting down: let the run end its log, or end without it.
+        if self._on_shutdown is not None:
+            self._on_shutdown()
+        if self._grace > 0 and self._loop is not None:
+            self._cut_timer = self._loop.call_later(self._grace, self._cut)
+        else:
+            self._cut()
+
+    def _cut(self) -> None:
+        self._stop = True
+        self._wake()
+
+
+def _ping() -> bytes:
+    # The keep-alive comment sse-starlette sends.
+    comment = f"ping - {datetime.now(UTC)}"
+    return ServerSentEvent(comment=comment, sep="\n").encode()
+
+
+_SHUTDOWN_POLL = 0.5  # seconds, as sse-starlette polls
+
+
+class _ShutdownWatcher:
+    """Polls for the server shutting down, for every stream of one event loop, as
+    sse-starlette's watcher does, and tells each of them once."""
+
+    def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
+        self.streams: set[RunStreamResponse] = set()
+        self.task = loop.create_task(self._watch(), name="langgraph-sse shutdown watcher")
+
+    async def _watch(self) -> None:
+        while not _server_exiting():
+            await asyncio.sleep(_SHUTDOWN_POLL)
+        streams, self.streams = self.streams, set()
+        for stream in streams:
+            stream._shutdown()
+
+
+_watchers: dict[asyncio.AbstractEventLoop, _ShutdownWatcher] = {}
+
+
+def _shutdown_watcher(loop: asyncio.AbstractEventLoop) -> _ShutdownWatcher:
+    watcher = _watchers.get(loop)
+    if watcher is None or watcher.task.done():  # a watcher that saw a shutdown ends
+        watcher = _watchers[loop] = _ShutdownWatcher(loop)
+        watcher.task.add_done_callback(lambda _: _forget(loop, watcher))
+    return watcher
+
+
+def _forget(loop: asyncio.AbstractEventLoop, watcher: _ShutdownWatcher) -> None:
+    if _watchers.get(loop) is watcher:
+        del _watchers[loop]
+
+
+def _server_exiting() -> bool:
+    """Whether the server is shutting down: sse-starlette's `AppStatus.should_exit`
+    (set by its hook on uvicorn's exit handler, or by hand), or, unless automatic
+    draining is turned off, the flag of the uvicorn server whose handler holds
+    SIGTERM (found again at every poll, as sse-starlette does)."""
+    if AppStatus.should_exit:
+        return True
+    if not AppStatus.enable_automatic_graceful_drain:
+        return False
+    server = getattr(signal.getsignal(signal.SIGTERM), "__self__", None)
+    return bool(getattr(server, "should_exit", False))

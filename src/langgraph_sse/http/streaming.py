@@ -22,10 +22,10 @@ from starlette.responses import Response
 from langgraph_sse.core.encoding import WireFormat
 from langgraph_sse.core.events import DoneEvent, ErrorEvent
 from langgraph_sse.core.remote import RelayStopped, RemoteRun, RunLost
-from langgraph_sse.core.run import Run
+from langgraph_sse.core.run import Run, RunReader
 from langgraph_sse.core.service import GraphService
 from langgraph_sse.core.spec import RunSpec
-from langgraph_sse.http.sse import event_stream_response
+from langgraph_sse.http.sse import event_stream_response, run_stream_response
 from langgraph_sse.security.auth import Principal
 
 __all__ = ["FramesFilter", "RunHeaders", "RunStreams", "run_headers", "stream_key"]
@@ -146,6 +146,14 @@ class RunStreams:
         on_shutdown = None if stop is None else stop.set
         if local is not None:
             on_shutdown = functools.partial(local.cancel, "shutdown")
+        if type(frames) is RunReader:  # the run's own log, read as it is: no task group
+            return run_stream_response(
+                frames,
+                ping_interval=self.ping_interval,
+                headers=run_headers(run, headers),
+                on_shutdown=on_shutdown,
+                on_close=functools.partial(self._close, local, key, cancel_on_disconnect),
+            )
         return event_stream_response(
             self._send(local, frames, key, cancel_on_disconnect),
             ping_interval=self.ping_interval,
@@ -164,11 +172,16 @@ class RunStreams:
             async for chunk in frames:
                 yield chunk
         finally:
-            self.service.streams.close(key)
-            if cancel_on_disconnect and run is not None and not run.finished:
-                run.cancel()
-                with anyio.move_on_after(self.service.cancel_timeout, shield=True):
-                    await run.wait()
+            await self._close(run, key, cancel_on_disconnect)
+
+    async def _close(self, run: Run | None, key: str, cancel_on_disconnect: bool) -> None:
+        # A stream is over, however it ended: it no longer counts against the cap,
+        # and the run it was the client of stops, unless asked otherwise.
+        self.service.streams.close(key)
+        if cancel_on_disconnect and run is not None and not run.finished:
+            run.cancel()
+            with anyio.move_on_after(self.service.cancel_timeout, shield=True):
+                await run.wait()
 
 
 def stream_key(request: Request, principal: Principal | None) -> str:

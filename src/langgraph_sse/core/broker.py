@@ -36,7 +36,7 @@ from typing import Any, Concatenate, ParamSpec, TypeVar, cast
 from langgraph_sse.core.errors import Unavailable, unavailable_when
 from langgraph_sse.core.extras import extra
 from langgraph_sse.core.manager import MultitaskStrategy, ThreadBusyError
-from langgraph_sse.core.publisher import Publisher, cancel_if_asked
+from langgraph_sse.core.publisher import Publisher, cancel_if_asked, raise_if_cancelling
 from langgraph_sse.core.redis_scripts import CANCEL, CLAIM, DELETE_IF_HELD, MARK_LOST
 from langgraph_sse.core.remote import RelayStopped, RemoteRun, RunLost
 from langgraph_sse.core.run import Run
@@ -204,7 +204,7 @@ class RedisBroker:
         while True:
             try:
                 result = await step(*args, **kwargs)
-                _raise_if_cancelling()
+                raise_if_cancelling()
                 return result
             except down as exc:
                 if loop.time() + delay >= give_up:
@@ -431,17 +431,3 @@ class RedisBroker:
             with contextlib.suppress(asyncio.CancelledError, *self._down):
                 await self._listener
         await self.redis.aclose()
-
-
-def _raise_if_cancelling() -> None:
-    """Raise the cancel of the current task if it was asked for but swallowed:
-    Python 3.11's `asyncio.wait_for`, which redis-py awaits its replies in, drops a
-    cancel that lands as the reply arrives, and a queued run would then take its
-    thread though it was cancelled.
-
-    Raises:
-        asyncio.CancelledError: the task is being cancelled.
-    """
-    task = asyncio.current_task()
-    if task is not None and task.cancelling():
-        raise asyncio.CancelledError

@@ -23,7 +23,7 @@ from langgraph_sse.core.run import Run
 if TYPE_CHECKING:
     from langgraph_sse.core.broker import RedisBroker
 
-__all__ = ["Publisher", "cancel_if_asked"]
+__all__ = ["Publisher", "cancel_if_asked", "raise_if_cancelling"]
 
 P = ParamSpec("P")
 T = TypeVar("T")
@@ -81,11 +81,9 @@ class Publisher:
                 with contextlib.suppress(TimeoutError):
                     async with asyncio.timeout(max(renew_at - now, broker.batch_interval)):
                         await run.wait_for_frames(copied[0], broker.batch_interval)
-                task = asyncio.current_task()
-                if task is not None and task.cancelling():
-                    # Cancelled as the timeout expired: Python 3.11's timeout then
-                    # answers TimeoutError, and the cancel must not be lost.
-                    raise asyncio.CancelledError
+                # Cancelled as the timeout expired: Python 3.11's timeout then
+                # answers TimeoutError, and the cancel must not be lost.
+                raise_if_cancelling()
             await self._retrying(self._close, *copied)
         finally:
             broker._local.pop(run.run_id, None)
@@ -197,3 +195,17 @@ def cancel_if_asked(run: Run, flag: bytes | None) -> None:
     """Cancel `run` if its record's `cancel` flag says a cancel was asked."""
     if flag is not None:
         run.cancel()
+
+
+def raise_if_cancelling() -> None:
+    """Raise the cancel of the current task if it was asked for but swallowed:
+    Python 3.11's `asyncio.wait_for` (which redis-py awaits its replies in) and
+    `asyncio.timeout` drop a cancel that lands as the awaited call finishes, and a
+    queued run would then take its thread, or a publisher go on, though cancelled.
+
+    Raises:
+        asyncio.CancelledError: the task is being cancelled.
+    """
+    task = asyncio.current_task()
+    if task is not None and task.cancelling():
+        raise asyncio.CancelledError

@@ -15,6 +15,7 @@ from httpx_sse import aconnect_sse
 from sse_starlette.sse import AppStatus
 
 from langgraph_sse import make_asgi_app
+from langgraph_sse.http import sse
 from tests import graphs
 from tests.apps import mount
 from tests.conftest import Serve, asgi_client
@@ -166,3 +167,65 @@ async def test_head_answers_the_headers_and_stops_the_run() -> None:
     while any(t.get_name().startswith("langgraph-sse run") for t in asyncio.all_tasks()):
         assert asyncio.get_running_loop().time() < deadline, "the run was left running"
         await asyncio.sleep(0.01)
+
+
+async def _writes_per_stream(streams: int, seconds: float) -> list[list[tuple[float, int]]]:
+    """Open `streams` streams of one app at once, straight through ASGI, and record
+    each stream's writes (when, how many frames) for `seconds`."""
+    probe = graphs.LoopProbe()
+    app = mount("asgi", graphs.endless_graph(probe), stream_mode="custom", flush_interval=0.02)
+    loop = asyncio.get_running_loop()
+    leave = asyncio.Event()
+    writes: list[list[tuple[float, int]]] = [[] for _ in range(streams)]
+
+    async def one(index: int) -> None:
+        asked = False
+
+        async def receive() -> dict[str, Any]:
+            nonlocal asked
+            if not asked:
+                asked = True
+                return {"type": "http.request", "body": b'{"message": "go"}', "more_body": False}
+            await leave.wait()
+            return {"type": "http.disconnect"}
+
+        async def send(message: dict[str, Any]) -> None:
+            if message["type"] == "http.response.body" and message["body"]:
+                writes[index].append((loop.time(), message["body"].count(b"event: custom")))
+
+        scope = {
+            "type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1",
+            "method": "POST", "scheme": "http", "path": "/stream", "raw_path": b"/stream",
+            "root_path": "", "query_string": b"", "client": ("127.0.0.1", 1),
+            "server": ("127.0.0.1", 80),
+            "headers": [(b"host", b"test"), (b"content-type", b"application/json")],
+        }  # fmt: skip
+        await app(scope, receive, send)
+
+    tasks = [asyncio.create_task(one(i)) for i in range(streams)]
+    await asyncio.sleep(seconds)
+    leave.set()
+    await asyncio.wait_for(asyncio.gather(*tasks), 10)
+    return writes
+
+
+def _frames_per_write(writes: list[list[tuple[float, int]]], after: float) -> float:
+    counts = [frames for stream in writes for when, frames in stream if when >= after]
+    return sum(counts) / len(counts)
+
+
+async def test_the_more_streams_write_from_one_loop_the_more_frames_share_a_write(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Each stream's graph writes a frame every 10 ms; flush_interval is 20 ms. Alone,
+    # a stream's frames go out about two to a write. With ten streams writing from
+    # the same event loop (counted at each shutdown poll, made 0.1 s here), a burst
+    # waits longer (up to MAX_BURST_INTERVAL): fewer writes for as many frames.
+    monkeypatch.setattr(sse, "_SHUTDOWN_POLL", 0.1)
+    loop = asyncio.get_running_loop()
+    started = loop.time()
+    alone = _frames_per_write(await _writes_per_stream(1, 1.0), started + 0.4)
+    started = loop.time()
+    together = _frames_per_write(await _writes_per_stream(10, 1.0), started + 0.4)
+    assert alone < 3.5, alone
+    assert together > 2 * alone, (alone, together)

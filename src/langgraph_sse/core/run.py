@@ -381,12 +381,19 @@ class RunReader:
     """
 
     __slots__ = ("_flush", "_held_until", "_loop", "_run", "_timer", "_until",
-                 "_waiters", "_writes", "last_write", "over", "position")  # fmt: skip
+                 "_waiters", "_writes", "burst_interval", "last_write", "over",
+                 "position")  # fmt: skip
 
     def __init__(self, run: Run, flush_interval: float = 0.0, start: int = 0) -> None:
         self._run = run
         self._loop = asyncio.get_running_loop()
         self._flush = flush_interval
+        self.burst_interval = flush_interval
+        """How long frames that follow a write may wait to share the next one
+        (`flush_interval` at first). A response serving many streams from one
+        event loop raises it with the load (see
+        [run_stream_response][langgraph_sse.http.sse.run_stream_response]): a burst
+        then costs fewer writes, and a frame after a pause is still written at once."""
         self.position = start
         """The log position of the next frame to hand out."""
         self.over = False
@@ -418,7 +425,7 @@ class RunReader:
             flush = self._flush
             if flush and not run._finished:
                 if self._writes > 1:
-                    wait_until = self.last_write + flush
+                    wait_until = self.last_write + self.burst_interval
                     if wait_until > self._loop.time():  # a burst: let it pile up
                         self._waiters = run._end_waiters  # unless the run ends
                         self._until = wait_until

@@ -45,6 +45,7 @@ from starlette.types import Message, Receive, Scope, Send
 from langgraph_sse.core.run import RunReader
 
 __all__ = [
+    "MAX_BURST_INTERVAL",
     "SSE_HEADERS",
     "RunStreamResponse",
     "event_stream_response",
@@ -151,7 +152,14 @@ def run_stream_response(
 
     Args:
         reader: Where in the run's log to read from, and how to coalesce
-            ([Run.chunks][langgraph_sse.core.run.Run.chunks]).
+            ([Run.chunks][langgraph_sse.core.run.Run.chunks]). Its `flush_interval`
+            is how long frames that follow a write wait to share the next one while
+            the stream is the only one writing from this event loop; with N streams
+            writing (counted at each shutdown poll, every 0.5 s), they wait N times
+            as long, up to [MAX_BURST_INTERVAL][langgraph_sse.http.sse.MAX_BURST_INTERVAL]
+            (0.1 s): under load each write carries more frames, which is most of
+            what serving many streams costs. A frame after a pause is still
+            written at once, and a flush interval of 0 turns all of it off.
         ping_interval: Longest the stream stays quiet, in seconds: a keep-alive
             comment is sent after that long without a write; 0 sends none.
         headers: Extra response headers.
@@ -232,13 +240,19 @@ class RunStreamResponse(Response):
         self._receive = receive
         watcher = _shutdown_watcher(loop)
         watcher.streams.add(self)
+        writing = watcher.writing
+        base = reader.burst_interval
+        cap = max(base, MAX_BURST_INTERVAL) if base else 0.0
         if self._ping_interval:
             self._quiet_since = loop.time()
             self._ping_timer = loop.call_at(self._quiet_since + self._ping_interval, self._tick)
         try:
             while not self._stop:
+                if cap:  # the more streams write from this loop, the longer a burst waits
+                    reader.burst_interval = min(base * watcher.writers, cap)
                 chunk = take()
                 if chunk is not None:
+                    writing.add(self)
                     await send({"type": "http.response.body", "body": chunk, "more_body": True})
                 elif reader.over:
                     break
@@ -321,20 +335,31 @@ def _ping() -> bytes:
     return ServerSentEvent(comment=comment, sep="\n").encode()
 
 
+MAX_BURST_INTERVAL = 0.1
+"""Longest, in seconds, a frame that follows a write waits to share the next one,
+however many streams write from the loop (see
+[run_stream_response][langgraph_sse.http.sse.run_stream_response])."""
+
 _SHUTDOWN_POLL = 0.5  # seconds, as sse-starlette polls
 
 
 class _ShutdownWatcher:
     """Polls for the server shutting down, for every stream of one event loop, as
-    sse-starlette's watcher does, and tells each of them once."""
+    sse-starlette's watcher does, and tells each of them once. At each poll it
+    also counts the streams that wrote since the previous one (`writers`)."""
 
     def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
         self.streams: set[RunStreamResponse] = set()
+        self.writing: set[RunStreamResponse] = set()  # the streams that wrote since the last poll
+        self.writers = 1
+        """How many streams wrote during the last poll interval (at least 1)."""
         self.task = loop.create_task(self._watch(), name="langgraph-sse shutdown watcher")
 
     async def _watch(self) -> None:
         while not _server_exiting():
             await asyncio.sleep(_SHUTDOWN_POLL)
+            self.writers = max(1, len(self.writing))
+            self.writing.clear()
         streams, self.streams = self.streams, set()
         for stream in streams:
             stream._shutdown()

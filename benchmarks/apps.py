@@ -5,24 +5,28 @@
 - `guide`: the usual hand-written FastAPI server (`StreamingResponse`,
   `json.dumps` per event), as popular streaming recipes write it;
 - `plain`: the same loop handed to sse-starlette's `EventSourceResponse`;
-- `oneshot`: no streaming at all, a bare ASGI app that runs the graph and writes
-  its whole reply once at the end. What is left between it and the floor is the
-  cost of the process, HTTP and the client's parsing, which no streaming layer
-  can remove: a reference point, not a peer.
+- `ref`: the limit to measure against, not a peer: a bare ASGI app that runs the
+  graph inside uvicorn (`graph.astream`, as the floor does) and writes the library's
+  exact bytes for its reply (`messages` mode: `metadata`, one `token` frame per
+  token, `done`) in one write at the end, with no per-token work beyond keeping
+  each token's text. What is left between it and the floor is the cost of the
+  process, HTTP and the client's parsing, which no streaming layer can remove.
 
 Each process freezes its startup heap (`gc.freeze()`), as the floor does and as
 docs/production.md recommends for servers.
 
-Run one with `uvicorn benchmarks.apps:lib` (or `:guide`, `:plain`, `:oneshot`).
+Run one with `uvicorn benchmarks.apps:lib` (or `:guide`, `:plain`, `:ref`).
 """
 
 from __future__ import annotations
 
 import gc
 import json
+import uuid
 from collections.abc import AsyncIterator
 from typing import Any
 
+import orjson
 from benchmarks.graph import build_graph
 from fastapi import FastAPI, Request
 from fastapi.responses import StreamingResponse
@@ -101,8 +105,11 @@ async def healthz() -> dict[str, str]:
     return {"status": "ok"}
 
 
-async def oneshot(scope: Scope, receive: Receive, send: Send) -> None:
-    """The graph's whole reply, as SSE frames, in one write once the run is over."""
+_TOKEN = b'event: token\nid: %d\ndata: {"type":"token","seq":%d,"ns":[],"text":%s,"node":%s,"message_id":%s}\n\n'
+
+
+async def ref(scope: Scope, receive: Receive, send: Send) -> None:
+    """The graph run inside uvicorn, its reply in langgraph-sse's bytes in one write at the end."""
     if scope["type"] != "http":
         return
     if scope["path"] == "/healthz":
@@ -115,19 +122,38 @@ async def oneshot(scope: Scope, receive: Receive, send: Send) -> None:
         body += message.get("body", b"")
         if not message.get("more_body"):
             break
+    request = json.loads(body)
+    tokens = []  # (text, node, message id) of each token, as the run streams them
+    async for chunk, metadata in _graph.astream(request["input"], stream_mode="messages"):
+        if isinstance(chunk, AIMessageChunk) and chunk.content:
+            tokens.append((chunk.content, metadata.get("langgraph_node", ""), chunk.id))
+    run_id, thread_id = str(uuid.uuid4()), str(uuid.uuid4())
     frames = [
-        f"event: {event['type']}\ndata: {json.dumps(event)}\n\n"
-        async for event in _events(json.loads(body))
+        b'event: metadata\nid: 0\ndata: {"type":"metadata","seq":0,"ns":[],"run_id":"%s","thread_id":"%s"}\n\n'
+        % (run_id.encode(), thread_id.encode())
     ]
-    frames.append("event: done\ndata: {}\n\n")
+    dumps = orjson.dumps
+    frames += [
+        _TOKEN % (seq, seq, dumps(text), dumps(node), dumps(message_id))
+        for seq, (text, node, message_id) in enumerate(tokens, 1)
+    ]
+    done = len(tokens) + 1
+    frames.append(
+        b'event: done\nid: %d\ndata: {"type":"done","seq":%d,"ns":[],"status":"success"}\n\n'
+        % (done, done)
+    )
     await send(
         {
             "type": "http.response.start",
             "status": 200,
-            "headers": [(b"content-type", b"text/event-stream")],
+            "headers": [
+                (b"content-type", b"text/event-stream; charset=utf-8"),
+                (b"cache-control", b"no-cache"),
+                (b"x-accel-buffering", b"no"),
+            ],
         }
     )
-    await send({"type": "http.response.body", "body": "".join(frames).encode()})
+    await send({"type": "http.response.body", "body": b"".join(frames)})
 
 
 # Every server process (and the floor, benchmarks.floor) freezes what it holds once

@@ -14,7 +14,7 @@ warm-up and dumped after the measured runs (`callgrind_control -z` / `-d`):
   read back in coalesced chunks;
 - `server`: the same over HTTP: uvicorn serving `make_asgi_app`, a client in this
   process reading the stream (httpx);
-- `oneshot`: uvicorn serving benchmarks.apps:oneshot (no streaming layer: the
+- `oneshot`: uvicorn serving benchmarks.apps:ref (no streaming layer: the
   request and one write), for the per-request row.
 
 Under valgrind a program runs some 50 times slower, so writes would no longer be
@@ -42,7 +42,7 @@ from benchmarks.servers import ROOT, Server
 
 FLUSH = 0.1  # seconds; see the module docstring (apps.lib_under_valgrind uses it too)
 APP = "benchmarks.apps:lib_under_valgrind"  # flush_interval=FLUSH
-ONESHOT = "benchmarks.apps:oneshot"
+ONESHOT = "benchmarks.apps:ref"
 
 
 def _control(*args: str) -> None:

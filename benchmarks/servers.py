@@ -51,6 +51,11 @@ class Server:
                 "5000",
                 "--backlog",
                 "4096",
+                # Client workers keep their connections between rounds; uvicorn's
+                # default 5 s would close them in between, and a request racing
+                # that close fails.
+                "--timeout-keep-alive",
+                "600",
             ],
             cwd=ROOT,
             stderr=subprocess.DEVNULL if quiet else None,

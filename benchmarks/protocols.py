@@ -7,11 +7,17 @@ protocol, in the same interleaved rounds as the floor (the graph in process):
 | row | server | client |
 | --- | --- | --- |
 | native | `make_asgi_app(graph)` | httpx + httpx-sse |
+| LangServe | `add_routes(app, graph)` (PyPI `langserve[server]`) in uvicorn, `POST /graph/stream_events` | httpx + httpx-sse |
 | langgraph | `protocol=LangGraphProtocol(...)` | `langgraph_sdk`: `runs.stream(None, ...)`, `messages-tuple` |
 | `langgraph dev` | the LangGraph Platform dev server (PyPI `langgraph-cli[inmem]`) | the same |
 | ai-sdk | `protocol="ai-sdk"` | httpx + httpx-sse |
 | ag-ui | `protocol="ag-ui"` | httpx + httpx-sse |
 | ag-ui-langgraph | `add_langgraph_fastapi_endpoint` (PyPI `ag-ui-langgraph`) in uvicorn | the same |
+
+LangServe speaks a protocol of its own, so its row sits beside native. Of its two
+streaming endpoints only `stream_events` (`astream_events` v2) carries the tokens,
+as `on_chat_model_stream` events; `stream` sends what the graph's `astream` yields
+in its default mode, one update per node (here one frame with the whole reply).
 
 The peers run from venvs of their own outside the repository
 (`~/.cache/langgraph-sse/peers/<peer>`, or `$LANGGRAPH_SSE_PEERS/<peer>`), made
@@ -22,7 +28,9 @@ A peer that cannot be installed or started is left out with a one-line reason.
 The count of a reply's tokens comes from its prompt (benchmarks.graph: a chat
 protocol sends only messages, so the user message is "1000" or "3"), every
 request runs on a new thread, and every graph, ours and the peers', has an
-in-memory checkpointer (the peers need one). Every client parses every frame's
+in-memory checkpointer (`langgraph dev` and ag-ui-langgraph need one; LangServe,
+which drops a client's `thread_id`, gives each request a new one in its
+`per_req_config_modifier`). Every client parses every frame's
 JSON, as a real client does. Bytes are the response body as the client reads it
 (no headers), by httpx for every server, the LangGraph ones with the body the
 SDK sends.
@@ -77,6 +85,11 @@ PEER_PACKAGES = {
     "ag-ui-langgraph": (
         ["ag-ui-langgraph", "fastapi", "uvicorn", "httptools"],
         ["ag-ui-langgraph", "ag-ui-protocol"],
+    ),
+    # LangServe does not depend on LangGraph: the graph needs it installed beside it.
+    "langserve": (
+        ["langserve[server]", "langgraph", "uvicorn", "httptools"],
+        ["langserve", "fastapi", "sse-starlette"],
     ),
 }
 
@@ -267,6 +280,50 @@ def start_agui_peer(python: Path, workdir: Path) -> Peer:
     return Peer(command, port, "/healthz", ROOT, {"PYTHONPATH": str(ROOT)})
 
 
+LANGSERVE_PEER_APP = '''"""LangServe serving the benchmark graph (written by benchmarks.protocols)."""
+import gc
+import uuid
+from typing import Any
+
+from benchmarks.graph import build_graph
+from fastapi import FastAPI, Request
+from langgraph.checkpoint.memory import InMemorySaver
+from langserve import add_routes
+
+app = FastAPI()
+
+
+def new_thread(config: dict[str, Any], request: Request) -> dict[str, Any]:
+    """Every request on a new thread (LangServe drops a client's `thread_id`)."""
+    configurable = {**config.get("configurable", {}), "thread_id": str(uuid.uuid4())}
+    return {**config, "configurable": configurable}
+
+
+graph = build_graph(InMemorySaver())
+add_routes(app, graph, path="/graph", per_req_config_modifier=new_thread)
+
+
+@app.get("/healthz")
+def healthz() -> dict[str, str]:
+    return {"status": "ok"}
+
+
+gc.collect()
+gc.freeze()  # as every benchmarked process does
+'''
+
+
+def start_langserve_peer(python: Path, workdir: Path) -> Peer:
+    """LangServe's `add_routes` at `/graph`, in uvicorn set up as ours are."""
+    (workdir / "langserve_peer.py").write_text(LANGSERVE_PEER_APP)
+    port = _free_port()
+    command = [str(python), "-m", "uvicorn", "langserve_peer:app", "--app-dir", str(workdir)]
+    command += ["--port", str(port), "--log-level", "warning"]
+    command += ["--http", "httptools", "--loop", "asyncio"]
+    env = {"PYTHONPATH": str(ROOT), "LANGSMITH_TRACING": "false", "LANGCHAIN_TRACING_V2": "false"}
+    return Peer(command, port, "/healthz", ROOT, env)
+
+
 # ---------------------------------------------------------------- clients
 
 
@@ -277,6 +334,13 @@ def _prompt(tokens: int) -> str:
 def native_request(tokens: int) -> tuple[str, dict[str, Any]]:
     body = {"input": {"messages": [{"role": "user", "content": _prompt(tokens)}]}}
     return "/stream", {**body, "stream_mode": "messages"}
+
+
+def langserve_request(tokens: int) -> tuple[str, dict[str, Any]]:
+    """The body LangServe's `RemoteRunnable.astream_events` sends, the message as the
+    input schema's `{"type": "human"}` (LangServe validates it; `role` fails)."""
+    message = {"type": "human", "content": _prompt(tokens)}
+    return "/graph/stream_events", {"input": {"messages": [message]}, "config": {}, "kwargs": {}}
 
 
 def langgraph_request(tokens: int) -> tuple[str, dict[str, Any]]:
@@ -309,6 +373,14 @@ def agui_request(tokens: int) -> tuple[str, dict[str, Any]]:
 
 def _native_token(event: str, data: Any) -> bool:
     return event == "token"
+
+
+def _langserve_token(event: str, data: Any) -> bool:
+    return (
+        event == "data"
+        and data.get("event") == "on_chat_model_stream"
+        and bool(data["data"]["chunk"].get("content"))
+    )
 
 
 def _langgraph_token(event: str, data: Any) -> bool:
@@ -429,6 +501,7 @@ async def run(
     for name, start in (
         ("langgraph-dev", start_langgraph_dev),
         ("ag-ui-langgraph", start_agui_peer),
+        ("langserve", start_langserve_peer),
     ):
         python, line = peer_venv(name, log)
         if python is None:
@@ -461,6 +534,22 @@ async def run(
                     native_request,
                     "httpx",
                 ),
+            ]
+            if "langserve" in peers:
+                langserve = peers["langserve"].base
+                targets.append(
+                    Target(
+                        "LangServe `stream_events` (peer)",
+                        "LangServe",
+                        peers["langserve"],
+                        lambda n: sse_one(
+                            client, langserve, langserve_request, _langserve_token, n
+                        ),
+                        langserve_request,
+                        "httpx",
+                    )
+                )
+            targets += [
                 Target(
                     'langgraph-sse `protocol="langgraph"`',
                     "LangGraph",
@@ -606,13 +695,18 @@ def _section(
         f"{rounds} interleaved rounds (each round every row once, in a shuffled order) with "
         "the floor; every figure is a median over the rounds. Each server is its own process "
         "on 127.0.0.1 (uvicorn, httptools, asyncio loop; `langgraph dev` as it starts itself). "
-        "Every graph has an in-memory checkpointer (the peers need one; the floor has none) "
+        "LangServe speaks a protocol of its own, so its row sits beside native; it is served "
+        "at `POST /graph/stream_events` (`astream_events` v2), the one LangServe endpoint "
+        "that carries a graph's tokens (`/stream` sends what `astream` yields in the graph's "
+        "default mode: one update per node, the whole reply in one frame). "
+        "Every graph has an in-memory checkpointer (`langgraph dev` and ag-ui-langgraph need "
+        "one; the floor has none) "
         "and every request is a new thread. Clients: the official `langgraph_sdk` "
         '(`runs.stream(None, "agent", stream_mode="messages-tuple")`) for the LangGraph '
         "rows, httpx + httpx-sse for the others; every client parses every frame's JSON. "
-        "Tokens are the frames carrying text (`token`, `messages` with content, `text-delta`, "
-        "`TEXT_MESSAGE_CONTENT`); tokens/s counts from sending the request to the last token, "
-        "tokens/s after the first from the first token to the last. CPU per token is the serving process's (with its children), "
+        "Tokens are the frames carrying text (`token`, `messages` with content, "
+        "`on_chat_model_stream` with content, `text-delta`, `TEXT_MESSAGE_CONTENT`); "
+        "tokens/s counts from sending the request to the last token, tokens/s after the first from the first token to the last. CPU per token is the serving process's (with its children), "
         f"its ratio floor / row. The machine has {os.cpu_count()} cores, shared with other "
         f"work and noisy (load average over 1 minute: {load[0]:.1f} at the start of this "
         f"section, {load[1]:.1f} at its end), and the client shares them with the server: "
@@ -642,7 +736,10 @@ def _section(
         "The response body of one run (no headers), read by httpx with the request the row's "
         "client sends. The AI SDK and AG-UI protocols stream `custom` events by default, so "
         "their replies also carry the graph's one custom event per token (`data-custom`, "
-        "`CUSTOM`); native `messages` mode and `messages-tuple` do not.",
+        "`CUSTOM`); native `messages` mode and `messages-tuple` do not. LangServe's "
+        "`stream_events` sends every `astream_events` event, each token's with the run's "
+        "metadata, tags and parent ids, and the chains' and the model's start and end events "
+        "with their inputs and outputs.",
         "",
         f"| protocol | server | bytes, {SHORT} tokens | frames | bytes, {TOKENS:,} tokens | "
         "bytes per token |",

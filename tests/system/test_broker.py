@@ -481,3 +481,51 @@ async def test_connections_kept_through_a_redis_cut_do_not_fail_requests_later(
     finally:
         await broker.aclose()
         await proxy.close()
+
+
+def _quiet_graph_without_checkpointer(seconds: float) -> Any:
+    """A node quiet for `seconds`, in a graph with no checkpointer: no thread to claim."""
+    from langgraph.graph import END, START, StateGraph
+
+    async def wait(state: graphs.State) -> dict[str, Any]:
+        await asyncio.sleep(seconds)
+        return {}
+
+    builder = StateGraph(graphs.State)
+    builder.add_node("wait", wait)
+    builder.add_edge(START, "wait")
+    builder.add_edge("wait", END)
+    return builder.compile()
+
+
+async def test_a_run_without_a_thread_to_claim_outlives_its_lease(prefix: str) -> None:
+    # Without a checkpointer no thread is claimed; renewing the run's lease must
+    # not take the missing claim for a lost one (it stopped every such run after
+    # a third of its lease, with an `unavailable` error).
+    service = replica(_quiet_graph_without_checkpointer(1.2), prefix, lease=0.3)
+    try:
+        run = await service.start(RunSpec(input=HELLO), None, JSONFormat())
+        await asyncio.wait_for(run.wait(), 10)
+        assert (run.status, run.end_reason) == ("success", None)
+    finally:
+        await service.shutdown()
+
+
+async def test_runs_wait_for_a_free_redis_connection_rather_than_fail(prefix: str) -> None:
+    # More runs at once than the broker has connections: each copy waits its turn
+    # for one (redis-py's default pool raises past its size instead, which read
+    # as Redis being down: a 503 or an `unavailable` error).
+    graph = graphs.chat_graph(*(f"reply {i} with several tokens" for i in range(40)))
+    broker = RedisBroker(REDIS, prefix=prefix, max_connections=3)
+    service = GraphService(graph, broker=broker)
+    try:
+        runs = await asyncio.gather(
+            *(
+                service.start(RunSpec(thread_id=f"t{i}", input=HELLO), None, JSONFormat())
+                for i in range(40)
+            )
+        )
+        await asyncio.wait_for(asyncio.gather(*(run.wait() for run in runs)), 30)
+        assert [run.status for run in runs] == ["success"] * 40
+    finally:
+        await service.shutdown()

@@ -81,20 +81,36 @@ def _reachable(method: _Method[P, T]) -> _Method[P, T]:
     return _unavailable(cast(_Method[P, T], call))
 
 
+_POOL_WAIT = 5.0  # seconds a call waits for a free connection of the pool
+
+
 class RedisBroker:
     """Shares runs between replicas through Redis.
 
     Args:
         url: e.g. `"redis://127.0.0.1:6379/0"`.
         prefix: Prefix of every key and channel.
-        batch_interval: Seconds between copies of a run's new frames to Redis (a
-            reader on another replica sees them that much later; readers on the
-            running replica read them from memory at once).
+        batch_interval: Seconds a run's frames may wait to share a copy to Redis,
+            counted from the previous copy: a frame after a longer pause is
+            copied at once, frames that follow a copy closer than this go
+            together once it has passed (a burst costs one round trip per
+            interval; a reader on another replica sees them up to that much
+            later), and the run's last frames are copied as soon as it ends.
+            With N runs publishing from this replica, a burst waits N times as
+            long, up to 0.1 s ([MAX_BURST_INTERVAL][langgraph_sse.core.run.MAX_BURST_INTERVAL]).
+            Readers on the running replica read them from memory at once.
         lease: Seconds a thread claim, and a run's sign of life, last unless
             renewed (every third of it while the run goes on, and with each batch
             of frames): a run whose replica stops renewing is lost, its followers
             get an `error` of type `lost` and `done`.
         lost_ttl: Seconds a lost run stays in Redis once found lost.
+        max_connections: Most connections to Redis at once (a `max_connections`
+            in `url` wins). A follower of a run on another replica holds one while
+            it waits for new frames, and each run of this replica one while its
+            frames are copied: give it more than the streams this replica follows
+            through Redis at once. Past it, a call waits up to 5 s for a free
+            connection, then fails as if Redis were down (503, or a stream's
+            `error` of type `unavailable`).
     """
 
     def __init__(
@@ -105,19 +121,28 @@ class RedisBroker:
         batch_interval: float = 0.01,
         lease: float = 30.0,
         lost_ttl: float = 60.0,
+        max_connections: int = 1000,
     ) -> None:
         with extra("redis"):
-            from redis.asyncio import Redis
+            from redis.asyncio import BlockingConnectionPool, Redis
             from redis.exceptions import ConnectionError, TimeoutError
 
+        # A pool that waits for a free connection rather than failing: redis-py's
+        # default pool raises past 100 connections, which would read as Redis down.
+        pool = BlockingConnectionPool.from_url(
+            url, max_connections=max_connections, timeout=_POOL_WAIT, decode_responses=False
+        )
         # Typed loosely: redis-py's stubs for stream replies are not usable as is.
-        self.redis: Any = Redis.from_url(url, decode_responses=False)
+        self.redis: Any = Redis.from_pool(pool)
         self.prefix = prefix
         self.batch_interval = batch_interval
         self.lease = lease
         self.lost_ttl = lost_ttl
         self._listener: asyncio.Task[None] | None = None
         self._local: dict[str, Run] = {}
+        # The runs of this replica that claimed their thread (a graph without a
+        # checkpointer has no thread to claim): their publishers renew the claim.
+        self._claims: set[str] = set()
         self._publishers: set[asyncio.Task[None]] = set()
         # What an unreachable Redis raises (a refused, cut or timed-out connection).
         self._down: tuple[type[BaseException], ...] = (ConnectionError, TimeoutError, OSError)
@@ -155,7 +180,10 @@ class RedisBroker:
         already); the run id holding it if another does."""
         key = self._thread_key(thread_id)
         holder = await self.redis.eval(CLAIM, 1, key, run_id, int(self.lease * 1000))
-        return None if holder is None else holder.decode()
+        if holder is not None:
+            return str(holder.decode())
+        self._claims.add(run_id)
+        return None
 
     async def take_thread(
         self, thread_id: str, run_id: str, multitask: MultitaskStrategy
@@ -227,6 +255,7 @@ class RedisBroker:
     async def release_thread(self, thread_id: str, run_id: str) -> None:
         """Free `thread_id` if `run_id` still holds it."""
         await self.redis.eval(DELETE_IF_HELD, 1, self._thread_key(thread_id), run_id)
+        self._claims.discard(run_id)
 
     @_reachable
     async def thread_holder(self, thread_id: str) -> str | None:
@@ -275,7 +304,7 @@ class RedisBroker:
         await Publisher(self, run, retention).publish()
 
     async def _open(self, run: Run) -> None:
-        await self._ensure_listener()
+        self._ensure_listener()
         fields = {
             "thread_id": run.thread_id or "",
             "owner": run.owner or "",
@@ -293,11 +322,21 @@ class RedisBroker:
     @_reachable
     async def find(self, run_id: str) -> RemoteRun | None:
         """The run as Redis knows it, if it is there (running, or within retention)."""
-        fields = await self.redis.hgetall(self._info_key(run_id))
+        # Its sign of life with it, in the same round trip: only a run without one
+        # may be lost (then marked so, atomically, for every replica).
+        pipe = self.redis.pipeline(transaction=False)
+        pipe.hgetall(self._info_key(run_id))
+        pipe.exists(self._alive_key(run_id))
+        fields, alive = await pipe.execute()
         if not fields:
             return None
         remote = RemoteRun(run_id, {k.decode(): v.decode() for k, v in fields.items()})
-        if not remote.finished and run_id not in self._local and await self._is_lost(run_id):
+        if (
+            not remote.finished
+            and run_id not in self._local
+            and not alive
+            and await self._is_lost(run_id)
+        ):
             remote.status = "error"
         return remote
 
@@ -378,35 +417,46 @@ class RedisBroker:
             return
         await self.redis.eval(CANCEL, 1, self._info_key(run_id), self._cancel_channel, run_id)
 
-    async def _ensure_listener(self) -> None:
+    def _ensure_listener(self) -> None:
+        """Start the cancel listener unless it runs. Made at once, without an
+        await: the first runs shared at once start one listener, not one each
+        (each would hold a connection for good)."""
         if self._listener is None or self._listener.done():
-            pubsub = self.redis.pubsub()
-            await pubsub.subscribe(self._cancel_channel)
             self._listener = asyncio.get_running_loop().create_task(
-                self._listen(pubsub), name="langgraph-sse cancel listener"
+                self._listen(), name="langgraph-sse cancel listener"
             )
 
-    async def _listen(self, pubsub: Any) -> None:
+    async def _listen(self) -> None:
+        """Subscribe to the cancel channel and cancel the local runs it names; once
+        subscribed (at first, and again after a cut), obey the cancels asked
+        meanwhile (their messages were missed: their flag in Redis says so)."""
         delay = 0.05
-        while True:
-            try:
-                async for message in pubsub.listen():
-                    delay = 0.05
-                    if message.get("type") == "message":
-                        run = self._local.get(message["data"].decode())
-                        if run is not None:
-                            run.cancel()
-            except self._down as exc:
-                logger.warning("cancel listener: Redis unreachable (%s); retrying", exc)
-            # Cut from Redis (or never subscribed): subscribe again once it is back,
-            # then obey the cancels asked meanwhile (their messages were missed).
-            await asyncio.sleep(delay)
-            delay = min(delay * 2, self._backoff_cap)
-            with contextlib.suppress(*self._down):
-                await pubsub.aclose()
-                pubsub = self.redis.pubsub()
-                await pubsub.subscribe(self._cancel_channel)
-                await self._missed_cancels()
+        pubsub: Any = None
+        try:
+            while True:
+                try:
+                    if pubsub is None:
+                        pubsub = self.redis.pubsub()
+                        await pubsub.subscribe(self._cancel_channel)
+                        await self._missed_cancels()
+                    async for message in pubsub.listen():
+                        delay = 0.05
+                        if message.get("type") == "message":
+                            run = self._local.get(message["data"].decode())
+                            if run is not None:
+                                run.cancel()
+                except self._down as exc:
+                    logger.warning("cancel listener: Redis unreachable (%s); retrying", exc)
+                if pubsub is not None:  # cut from Redis: subscribe again once it is back
+                    with contextlib.suppress(*self._down):
+                        await pubsub.aclose()
+                    pubsub = None
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, self._backoff_cap)
+        finally:
+            if pubsub is not None:
+                with contextlib.suppress(Exception):
+                    await pubsub.aclose()
 
     async def _missed_cancels(self) -> None:
         """Cancel the local runs whose cancel was asked (their flag in Redis)."""

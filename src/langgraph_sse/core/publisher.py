@@ -7,6 +7,13 @@ sign of life and its thread claim), obeys a cancel flagged in its record, and, o
 the run has ended, closes it (the `end` entry, the final status, its retention, its
 thread freed). While Redis cannot be reached it retries, and stops a run whose lease
 may have lapsed.
+
+Copies are coalesced as HTTP writes are (see [Run.chunks][langgraph_sse.core.run.Run.chunks]),
+without delaying the first: a frame that comes after a pause is copied at once;
+frames that follow a copy within `batch_interval` wait out the rest of that
+interval and go in one copy; the run's last frames are copied as soon as it ends.
+A follower on another replica sees a slow model's tokens as they come, and a burst
+costs one round trip to Redis per interval.
 """
 
 from __future__ import annotations
@@ -17,8 +24,8 @@ import logging
 from collections.abc import Callable, Coroutine
 from typing import TYPE_CHECKING, Any, ParamSpec, TypeVar
 
-from langgraph_sse.core.redis_scripts import CLOSE, RENEW_IF_HELD
-from langgraph_sse.core.run import Run
+from langgraph_sse.core.redis_scripts import CLOSE, COPY, RENEW_IF_HELD
+from langgraph_sse.core.run import MAX_BURST_INTERVAL, Run
 
 if TYPE_CHECKING:
     from langgraph_sse.core.broker import RedisBroker
@@ -51,6 +58,7 @@ class Publisher:
         self._alive_key = broker._alive_key(run.run_id)
         self._lease_until = 0.0
         """Until when (event loop time) the run's lease surely holds in Redis."""
+        self._copy_script = self.redis.register_script(COPY)
 
     async def publish(self) -> None:
         """Copy the run's frames to Redis as they come, keep its status, renew its
@@ -66,27 +74,36 @@ class Publisher:
         loop = asyncio.get_running_loop()
         self._lease_until = loop.time() + self.lease  # claimed just before this started
         renew_at = loop.time() + self.lease / 3
+        # When frames are due for a copy: by the rule of the run's HTTP writes,
+        # with `batch_interval` for their `flush_interval`.
+        due = run.chunks(broker.batch_interval)
+        base = broker.batch_interval
+        cap = max(base, MAX_BURST_INTERVAL)
         try:
             while True:
                 finished = run.finished
                 copied = await self._retrying(self._copy, copied)
                 if finished:
                     break
-                now = loop.time()
-                if now >= renew_at:
+                due.position = max(due.position, copied[0])
+                # The more runs this replica publishes, the longer a burst waits:
+                # a copy is a round trip, most of what publishing costs.
+                due.burst_interval = min(base * len(broker._publishers), cap)
+                if loop.time() >= renew_at:
                     await self._keep()
                     renew_at = loop.time() + self.lease / 3
                 # Wake up to renew the claim even while the graph is quiet (a slow
                 # model or tool): a lapsed claim would let a second run in.
-                with contextlib.suppress(TimeoutError):
-                    async with asyncio.timeout(max(renew_at - now, broker.batch_interval)):
-                        await run.wait_for_frames(copied[0], broker.batch_interval)
+                with contextlib.suppress(TimeoutError, StopAsyncIteration):
+                    async with asyncio.timeout_at(renew_at):
+                        await anext(due)  # what it hands out is copied from the log
                 # Cancelled as the timeout expired: Python 3.11's timeout then
                 # answers TimeoutError, and the cancel must not be lost.
                 raise_if_cancelling()
             await self._retrying(self._close, *copied)
         finally:
             broker._local.pop(run.run_id, None)
+            broker._claims.discard(run.run_id)
 
     async def _retrying(
         self, step: Callable[P, Coroutine[Any, Any, T]], *args: P.args, **kwargs: P.kwargs
@@ -120,24 +137,19 @@ class Publisher:
     async def _copy(self, copied: tuple[int, int]) -> tuple[int, int]:
         """Copy the frames after `copied` (log position, last seq), renewing the
         run's sign of life and reading whether a cancel was asked; answer the new
-        mark."""
+        mark. One round trip, one script (`COPY` in core/redis_scripts.py): safe to run again after
+        a failure that Redis had gone through all the same."""
         run = self.run
         position, last_seq = copied
-        top = await self.broker._top_seq(run.run_id)
-        if top is not None and top > last_seq:  # a batch cut short went through
-            position, last_seq = run.position_after(top), top
         seqs, frames = run.log_slice(position)
         if not frames:
             return position, last_seq
-        pipe = self.redis.pipeline(transaction=False)
-        for seq, frame in zip(seqs, frames, strict=True):
-            pipe.xadd(self._frames_key, {"f": frame}, id=f"{seq}-1")
         events = position + len(frames)
-        pipe.hset(self._info_key, mapping={"status": run.status, "events": events})
-        pipe.pexpire(self._alive_key, int(self.lease * 1000))
-        pipe.hget(self._info_key, "cancel")
-        replies = await pipe.execute()
-        cancel_if_asked(run, replies[-1])
+        args: list[bytes | str | int] = [run.status, events, int(self.lease * 1000)]
+        for seq, frame in zip(seqs, frames, strict=True):
+            args += (seq, frame)
+        keys = [self._frames_key, self._info_key, self._alive_key]
+        cancel_if_asked(run, await self._copy_script(keys=keys, args=args))
         return events, seqs[-1]
 
     async def _touch(self) -> None:
@@ -166,7 +178,7 @@ class Publisher:
         pipe = self.redis.pipeline(transaction=False)
         pipe.pexpire(self._alive_key, lease)
         pipe.hget(self._info_key, "cancel")
-        claimed = run.thread_id is not None and run.status != "pending" and not run.ending
+        claimed = run.run_id in self.broker._claims and run.status != "pending" and not run.ending
         if claimed:
             key = self.broker._thread_key(run.thread_id or "")
             pipe.eval(RENEW_IF_HELD, 1, key, run.run_id, lease)

@@ -37,7 +37,7 @@ from langgraph_sse.core.encoding import Encoder
 from langgraph_sse.core.errors import Unavailable
 from langgraph_sse.core.events import DoneEvent, ErrorEvent, Event, MetadataEvent, RunStatus
 
-__all__ = ["CancelReason", "EndReason", "Run", "RunReader"]
+__all__ = ["MAX_BURST_INTERVAL", "CancelReason", "EndReason", "Run", "RunReader"]
 
 CancelReason = Literal["cancelled", "shutdown", "unavailable"]
 """Why a run is cancelled: by a client, or by the library (`shutdown`; `unavailable`:
@@ -54,6 +54,11 @@ _STOPPED_BECAUSE = {
 }
 
 logger = logging.getLogger("langgraph_sse")
+
+MAX_BURST_INTERVAL = 0.1
+"""Longest, in seconds, frames that follow a write may wait to share the next one
+when a reader's [burst_interval][langgraph_sse.core.run.RunReader.burst_interval]
+is raised with the load (by an SSE response, or a run's copy to Redis)."""
 
 
 class Run:

@@ -25,6 +25,8 @@ logger = logging.getLogger("langgraph_sse")
 
 def log_run(log: dict[str, Any], run: Run) -> None:
     """Log `run`'s line, with the fields in `log` (run_id, thread_id, principal, modes)."""
+    if not logger.isEnabledFor(logging.INFO):  # the line is built only to be written
+        return
     duration_ms = round(((run.ended_at or run.started_at) - run.started_at) * 1000)
     outcome = run.end_reason or run.status
     fields = {**log, "outcome": outcome, "events": run.events, "duration_ms": duration_ms}

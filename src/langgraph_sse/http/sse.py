@@ -42,10 +42,9 @@ from sse_starlette.sse import AppStatus
 from starlette.responses import Response
 from starlette.types import Message, Receive, Scope, Send
 
-from langgraph_sse.core.run import RunReader
+from langgraph_sse.core.run import MAX_BURST_INTERVAL, RunReader
 
 __all__ = [
-    "MAX_BURST_INTERVAL",
     "SSE_HEADERS",
     "RunStreamResponse",
     "event_stream_response",
@@ -156,7 +155,7 @@ def run_stream_response(
             is how long frames that follow a write wait to share the next one while
             the stream is the only one writing from this event loop; with N streams
             writing (counted at each shutdown poll, every 0.5 s), they wait N times
-            as long, up to [MAX_BURST_INTERVAL][langgraph_sse.http.sse.MAX_BURST_INTERVAL]
+            as long, up to [MAX_BURST_INTERVAL][langgraph_sse.core.run.MAX_BURST_INTERVAL]
             (0.1 s): under load each write carries more frames, which is most of
             what serving many streams costs. A frame after a pause is still
             written at once, and a flush interval of 0 turns all of it off.
@@ -334,11 +333,6 @@ def _ping() -> bytes:
     comment = f"ping - {datetime.now(UTC)}"
     return ServerSentEvent(comment=comment, sep="\n").encode()
 
-
-MAX_BURST_INTERVAL = 0.1
-"""Longest, in seconds, a frame that follows a write waits to share the next one,
-however many streams write from the loop (see
-[run_stream_response][langgraph_sse.http.sse.run_stream_response])."""
 
 _SHUTDOWN_POLL = 0.5  # seconds, as sse-starlette polls
 

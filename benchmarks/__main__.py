@@ -10,8 +10,11 @@ are medians over rounds, printed as Markdown and written to benchmarks/RESULTS.m
 `--quick` runs fewer rounds and smaller loads (a smoke test of the runner).
 The concurrency rows open their streams from several client processes
 (`--clients`, benchmarks/client.py). The full run ends with the protocols section
-(benchmarks/protocols.py: each wire protocol beside its peer); `--protocols` runs
-only that section and replaces it in RESULTS.md, `--no-protocols` leaves it out.
+(benchmarks/protocols.py: each wire protocol beside its peer), after a run followed
+on another replica through Redis (benchmarks/redis_follow.py) and two worker
+processes against one (benchmarks/workers.py; `--no-replicas` leaves both out);
+`--protocols` runs only the protocols section and replaces it in RESULTS.md,
+`--no-protocols` leaves it out.
 """
 
 from __future__ import annotations
@@ -205,7 +208,9 @@ def _log(line: str) -> None:
     print(line, file=sys.stderr, flush=True)
 
 
-async def main(quick: bool, clients: int, with_protocols: bool = True) -> str:
+async def main(
+    quick: bool, clients: int, with_protocols: bool = True, with_replicas: bool = True
+) -> str:
     rounds = 3 if quick else 7
     sizes = [1000] if quick else [1000, 10000]
     concurrency = [1, 20] if quick else [50, 200, 1000]
@@ -396,9 +401,16 @@ async def main(quick: bool, clients: int, with_protocols: bool = True) -> str:
             )
         lines += ["", "langgraph-sse against the peers: " + "; ".join(versus) + ".", ""]
 
-        for server in servers.values():  # the protocols section starts its own
+        for server in servers.values():  # the sections below start their own
             server.stop()
         workers.stop()
+        if with_replicas:
+            from benchmarks import redis_follow
+            from benchmarks import workers as two_workers
+
+            lines.append(await redis_follow.run(rounds if quick else 15, _log))
+            sizes = (20,) if quick else (50, 200)
+            lines.append(await two_workers.run(1 if quick else 3, _log, sizes=sizes))
         if with_protocols:
             from benchmarks import protocols
 
@@ -476,6 +488,11 @@ if __name__ == "__main__":
         "--no-protocols", action="store_true", help="leave the protocols section out"
     )
     parser.add_argument(
+        "--no-replicas",
+        action="store_true",
+        help="leave out the Redis-follow and two-worker sections (benchmarks/redis_follow.py, workers.py)",
+    )
+    parser.add_argument(
         "--rounds", type=int, default=0, help="rounds of --protocols (default 7, 3 with --quick)"
     )
     parser.add_argument("--out", default=str(ROOT / "benchmarks" / "RESULTS.md"))
@@ -492,7 +509,7 @@ if __name__ == "__main__":
             out.write_text(replace_section(out.read_text() if out.exists() else "", section))
         sys.exit(0)
     started = time.monotonic()
-    body = asyncio.run(main(args.quick, args.clients, not args.no_protocols))
+    body = asyncio.run(main(args.quick, args.clients, not args.no_protocols, not args.no_replicas))
     command = "python -m benchmarks" + (" --quick" if args.quick else "")
     if args.clients != 2:
         command += f" --clients {args.clients}"

@@ -64,11 +64,13 @@ async def test_a_stream_costs_its_request_task_and_one_listener(serve: Serve) ->
 
         readers = [asyncio.create_task(read_two()) for _ in range(streams)]
         await asyncio.wait_for(opened.wait(), 10)
+        await asyncio.sleep(2 * sse.LISTEN_AFTER)  # each stream now watches for its client
         during = _serving_tasks(asyncio.all_tasks() - before - set(readers))
         release.set()
         await asyncio.gather(*readers)
     # Per stream: uvicorn's task for the request (the response's send loop runs in
-    # it), the one listening for the client to leave, and the run's own task.
+    # it), the one listening for the client to leave (from LISTEN_AFTER into the
+    # stream on), and the run's own task.
     # (sse-starlette's EventSourceResponse added a task group of four to each.)
     assert during == Counter(
         {
@@ -229,3 +231,29 @@ async def test_the_more_streams_write_from_one_loop_the_more_frames_share_a_writ
     together = _frames_per_write(await _writes_per_stream(10, 1.0), started + 0.4)
     assert alone < 3.5, alone
     assert together > 2 * alone, (alone, together)
+
+
+async def test_a_short_stream_costs_no_listener_task(serve: Serve) -> None:
+    # A stream over within LISTEN_AFTER never starts the task listening for its
+    # client: the run's task and the request's are all it costs.
+    base = await serve(make_asgi_app(graphs.chat_graph("hi"), stream_mode="messages"))
+    started: list[str] = []
+    loop = asyncio.get_running_loop()
+    factory = loop.get_task_factory()
+
+    def record(loop: asyncio.AbstractEventLoop, coro: Any, **kwargs: Any) -> asyncio.Task[Any]:
+        started.append(getattr(coro, "__qualname__", ""))
+        if factory is not None:
+            return factory(loop, coro, **kwargs)  # type: ignore[return-value]
+        return asyncio.Task(coro, loop=loop, **kwargs)
+
+    async with httpx.AsyncClient(base_url=base) as client:
+        await client.post("/stream", json={"message": "warm up"})
+        loop.set_task_factory(record)
+        try:
+            response = await client.post("/stream", json={"message": "go"})
+        finally:
+            loop.set_task_factory(factory)
+    assert response.status_code == 200 and b"event: done" in response.content
+    assert "Run._pump" in started
+    assert "RequestResponseCycle.receive" not in started, started

@@ -17,7 +17,7 @@ server shutdown:
   stream has been quiet for a ping interval, from one loop that waits on one
   future at a time. That future is resolved by the run (a frame, the end of a
   burst's wait), the ping timer, the client leaving (one task awaiting ASGI
-  `receive`, started when the loop first waits) or the server shutting down (one
+  `receive`, started 50 ms into the stream, `LISTEN_AFTER`) or the server shutting down (one
   watcher per event loop for all streams, as sse-starlette has). Of
   sse-starlette it uses `AppStatus` (its hook on uvicorn's exit handler, and the
   switch that turns automatic draining off) and `ServerSentEvent` to write the
@@ -45,6 +45,7 @@ from starlette.types import Message, Receive, Scope, Send
 from langgraph_sse.core.run import MAX_BURST_INTERVAL, RunReader
 
 __all__ = [
+    "LISTEN_AFTER",
     "SSE_HEADERS",
     "RunStreamResponse",
     "event_stream_response",
@@ -146,8 +147,9 @@ def run_stream_response(
 ) -> RunStreamResponse:
     """A `text/event-stream` response sending a run's frames from `reader`.
 
-    It runs in the request's own task, with one more task, started when it first
-    waits, listening for the client to leave.
+    It runs in the request's own task, with one more task listening for the client
+    to leave, started [LISTEN_AFTER][langgraph_sse.http.sse.LISTEN_AFTER] (50 ms)
+    into the stream: a shorter stream costs no such task.
 
     Args:
         reader: Where in the run's log to read from, and how to coalesce
@@ -214,6 +216,7 @@ class RunStreamResponse(Response):
         self._receive: Receive | None = None
         self._ping_timer: asyncio.TimerHandle | None = None
         self._cut_timer: asyncio.TimerHandle | None = None
+        self._listen_timer: asyncio.TimerHandle | None = None
         self._quiet_since = 0.0
         self._ping_due = False
         self._stop = False  # the client left, or the server cut the stream
@@ -245,6 +248,9 @@ class RunStreamResponse(Response):
         if self._ping_interval:
             self._quiet_since = loop.time()
             self._ping_timer = loop.call_at(self._quiet_since + self._ping_interval, self._tick)
+        # The client leaving is watched for from LISTEN_AFTER into the stream: a
+        # short one (most of an API's) costs no task for it.
+        self._listen_timer = loop.call_later(LISTEN_AFTER, self._start_listening)
         try:
             while not self._stop:
                 if cap:  # the more streams write from this loop, the longer a burst waits
@@ -261,8 +267,6 @@ class RunStreamResponse(Response):
                 else:
                     waiter = self._waiter = loop.create_future()
                     reader.watch(waiter)
-                    if self._listener is None:
-                        self._listen()
                     try:
                         await waiter
                     finally:
@@ -276,6 +280,7 @@ class RunStreamResponse(Response):
                 self._ping_timer.cancel()
             if self._cut_timer is not None:
                 self._cut_timer.cancel()
+            self._listen_timer.cancel()
             if self._listener is not None and not self._listener.done():
                 self._listener.cancel()
 
@@ -297,6 +302,10 @@ class RunStreamResponse(Response):
         self._ping_due = True
         self._ping_timer = loop.call_at(now + self._ping_interval, self._tick)
         self._wake()
+
+    def _start_listening(self) -> None:
+        if self._listener is None and not self._ended:
+            self._listen()
 
     def _listen(self) -> None:
         assert self._receive is not None
@@ -333,6 +342,11 @@ def _ping() -> bytes:
     comment = f"ping - {datetime.now(UTC)}"
     return ServerSentEvent(comment=comment, sep="\n").encode()
 
+
+LISTEN_AFTER = 0.05
+"""Seconds into a stream from which [run_stream_response][langgraph_sse.http.sse.run_stream_response]
+watches for the client leaving (one task awaiting ASGI `receive`): a stream over
+sooner costs no such task, and a client that leaves is noticed at most this late."""
 
 _SHUTDOWN_POLL = 0.5  # seconds, as sse-starlette polls
 

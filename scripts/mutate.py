@@ -290,7 +290,7 @@ MUTANTS: list[Mutant] = [
       "  # claimed just before this started\n        renew_at = loop.time() + self.lease * 3\n",
       "first claim renewal after 3 leases (lease / 3 -> lease * 3)"),
     M("brk-04", "core/publisher.py",
-      "async with asyncio.timeout(max(renew_at - now, broker.batch_interval)):",
+      "async with asyncio.timeout_at(renew_at):",
       "async with asyncio.timeout(None):",
       "publisher does not wake to renew while the graph is quiet"),
     M("brk-05", "core/redis_scripts.py",
@@ -330,7 +330,7 @@ MUTANTS: list[Mutant] = [
       "last = \"0-0\" if after is None else f\"{after}-0\"",
       "remote resume repeats the last event seen"),
     M("brk-17", "core/broker.py",
-      "        await self._ensure_listener()\n",
+      "        self._ensure_listener()\n",
       "",
       "no cancel listener: remote cancels never reach the run"),
 ]

@@ -18,6 +18,7 @@ from langgraph_sse import (
     RedisBroker,
     RunSpec,
     ThreadBusyError,
+    Unavailable,
     api_key_auth,
     make_asgi_app,
 )
@@ -529,3 +530,27 @@ async def test_runs_wait_for_a_free_redis_connection_rather_than_fail(prefix: st
         assert [run.status for run in runs] == ["success"] * 40
     finally:
         await service.shutdown()
+
+
+async def test_a_redis_that_goes_silent_fails_calls_instead_of_holding_them(prefix: str) -> None:
+    # A server that accepts connections and never answers (a connection that went
+    # silent, without a reset): every call gives up after socket_timeout, as if
+    # Redis could not be reached (503), rather than waiting for good.
+    async def silent(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        await reader.read()  # swallow what comes, answer nothing, until closed
+        writer.close()
+
+    server = await asyncio.start_server(silent, "127.0.0.1", 0)
+    port = server.sockets[0].getsockname()[1]
+    broker = RedisBroker(f"redis://127.0.0.1:{port}/0", prefix=prefix, socket_timeout=0.1)
+    service = GraphService(graphs.chat_graph("never"), broker=broker)
+    try:
+        with pytest.raises(Unavailable):
+            await asyncio.wait_for(
+                service.start(RunSpec(thread_id="silent", input=HELLO), None, JSONFormat()), 10
+            )
+        with pytest.raises(Unavailable):
+            await asyncio.wait_for(service.find("some-run", None), 10)
+    finally:
+        await service.shutdown()
+        server.close()

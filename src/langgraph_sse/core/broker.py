@@ -82,6 +82,7 @@ def _reachable(method: _Method[P, T]) -> _Method[P, T]:
 
 
 _POOL_WAIT = 5.0  # seconds a call waits for a free connection of the pool
+_BLOCK = 1000  # milliseconds a follower's XREAD waits for new frames
 
 
 class RedisBroker:
@@ -111,6 +112,10 @@ class RedisBroker:
             through Redis at once. Past it, a call waits up to 5 s for a free
             connection, then fails as if Redis were down (503, or a stream's
             `error` of type `unavailable`).
+        socket_timeout: Longest, in seconds, a call waits for Redis's reply or for a
+            connection to open (a `socket_timeout` in `url` wins): past it, Redis
+            counts as unreachable for that call, which is retried or answered as
+            such, never left waiting on a connection that went silent.
     """
 
     def __init__(
@@ -122,6 +127,7 @@ class RedisBroker:
         lease: float = 30.0,
         lost_ttl: float = 60.0,
         max_connections: int = 1000,
+        socket_timeout: float = 5.0,
     ) -> None:
         with extra("redis"):
             from redis.asyncio import BlockingConnectionPool, Redis
@@ -129,11 +135,21 @@ class RedisBroker:
 
         # A pool that waits for a free connection rather than failing: redis-py's
         # default pool raises past 100 connections, which would read as Redis down.
+        # Every reply is awaited at most `socket_timeout` (a connection that went
+        # silent, with no reset, would otherwise hold its caller for good): a
+        # follower's blocking read waits half of it at most; pub/sub waits as long
+        # as it must (redis-py reads it without a timeout).
         pool = BlockingConnectionPool.from_url(
-            url, max_connections=max_connections, timeout=_POOL_WAIT, decode_responses=False
+            url,
+            max_connections=max_connections,
+            timeout=_POOL_WAIT,
+            socket_timeout=socket_timeout,
+            socket_connect_timeout=socket_timeout,
+            decode_responses=False,
         )
         # Typed loosely: redis-py's stubs for stream replies are not usable as is.
         self.redis: Any = Redis.from_pool(pool)
+        self._block_ms = max(1, min(_BLOCK, int(socket_timeout * 500)))
         self.prefix = prefix
         self.batch_interval = batch_interval
         self.lease = lease
@@ -348,7 +364,7 @@ class RedisBroker:
         self,
         run_id: str,
         after: int | None,
-        block_ms: int = 1000,
+        block_ms: int | None = None,
         stop: asyncio.Event | None = None,
     ) -> AsyncIterator[bytes]:
         """The run's frames after SSE id `after` (all of them for None), then the
@@ -356,9 +372,12 @@ class RedisBroker:
 
         Raises:
             RunLost: the replica running it stopped before its end.
-            RelayStopped: `stop` was set (checked at least every `block_ms`), or
-                Redis could not be reached for longer than the lease.
+            RelayStopped: `stop` was set (checked at least every `block_ms`: 1 s, or
+                half the broker's `socket_timeout` if less), or Redis could not be
+                reached for longer than the lease.
         """
+        if block_ms is None:
+            block_ms = self._block_ms
         key, info_key = self._frames_key(run_id), self._info_key(run_id)
         last = "0-0" if after is None else f"{after}-1"
         loop = asyncio.get_running_loop()

@@ -13,7 +13,8 @@ without delaying the first: a frame that comes after a pause is copied at once;
 frames that follow a copy within `batch_interval` wait out the rest of that
 interval and go in one copy; the run's last frames are copied as soon as it ends.
 A follower on another replica sees a slow model's tokens as they come, and a burst
-costs one round trip to Redis per interval.
+costs one round trip to Redis per interval (a pipeline; the last frame Redis has is
+read first only after a copy failed).
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ import logging
 from collections.abc import Callable, Coroutine
 from typing import TYPE_CHECKING, Any, ParamSpec, TypeVar
 
-from langgraph_sse.core.redis_scripts import CLOSE, COPY, RENEW_IF_HELD
+from langgraph_sse.core.redis_scripts import CLOSE, RENEW_IF_HELD
 from langgraph_sse.core.run import MAX_BURST_INTERVAL, Run
 
 if TYPE_CHECKING:
@@ -58,7 +59,9 @@ class Publisher:
         self._alive_key = broker._alive_key(run.run_id)
         self._lease_until = 0.0
         """Until when (event loop time) the run's lease surely holds in Redis."""
-        self._copy_script = self.redis.register_script(COPY)
+        self._unsure = False
+        """Whether a copy failed since the last that went through: Redis may have
+        its frames all the same (only its reply was lost)."""
 
     async def publish(self) -> None:
         """Copy the run's frames to Redis as they come, keep its status, renew its
@@ -126,7 +129,7 @@ class Publisher:
                     await self._touch()
                 return await step(*args, **kwargs)
             except self.broker._down as exc:
-                failed = True
+                failed = self._unsure = True
                 logger.warning("run %s: Redis unreachable (%s); retrying", run.run_id, exc)
                 if not run.ending and loop.time() + delay >= self._lease_until:
                     logger.warning("run %s: its lease lapsed; stopping it", run.run_id)
@@ -137,19 +140,29 @@ class Publisher:
     async def _copy(self, copied: tuple[int, int]) -> tuple[int, int]:
         """Copy the frames after `copied` (log position, last seq), renewing the
         run's sign of life and reading whether a cancel was asked; answer the new
-        mark. One round trip, one script (`COPY` in core/redis_scripts.py): safe to run again after
-        a failure that Redis had gone through all the same."""
+        mark. One round trip: a pipeline, which followers blocked on the stream
+        read at once. After a failed copy, first the last frame Redis has: a
+        copy whose reply was lost went through all the same."""
         run = self.run
         position, last_seq = copied
+        if self._unsure:
+            top = await self.broker._top_seq(run.run_id)
+            if top is not None and top > last_seq:  # a batch cut short went through
+                position, last_seq = run.position_after(top), top
         seqs, frames = run.log_slice(position)
         if not frames:
+            self._unsure = False
             return position, last_seq
         events = position + len(frames)
-        args: list[bytes | str | int] = [run.status, events, int(self.lease * 1000)]
+        pipe = self.redis.pipeline(transaction=False)
         for seq, frame in zip(seqs, frames, strict=True):
-            args += (seq, frame)
-        keys = [self._frames_key, self._info_key, self._alive_key]
-        cancel_if_asked(run, await self._copy_script(keys=keys, args=args))
+            pipe.xadd(self._frames_key, {"f": frame}, id=f"{seq}-1")
+        pipe.hset(self._info_key, mapping={"status": run.status, "events": events})
+        pipe.pexpire(self._alive_key, int(self.lease * 1000))
+        pipe.hget(self._info_key, "cancel")
+        replies = await pipe.execute()
+        self._unsure = False
+        cancel_if_asked(run, replies[-1])
         return events, seqs[-1]
 
     async def _touch(self) -> None:

@@ -3,7 +3,7 @@ no other replica acts in between."""
 
 from __future__ import annotations
 
-__all__ = ["CANCEL", "CLAIM", "CLOSE", "COPY", "DELETE_IF_HELD", "MARK_LOST", "RENEW_IF_HELD"]
+__all__ = ["CANCEL", "CLAIM", "CLOSE", "DELETE_IF_HELD", "MARK_LOST", "RENEW_IF_HELD"]
 
 # Claim a thread for a run unless another run holds it: nil once claimed (or
 # held by this run already: its lease is renewed), else the holder's id. One
@@ -81,24 +81,4 @@ if KEYS[4] and redis.call('get', KEYS[4]) == ARGV[5] then
   redis.call('del', KEYS[4])
 end
 return ended and 0 or 1
-"""
-# Copy a batch of a run's frames, in one step: followers blocked on the stream
-# wake once, to the whole batch (not to its first entry, as with a pipeline of
-# XADDs), and the replica running the run reads one reply, not one per frame.
-# Frames Redis has already (a copy whose reply was lost to a cut) are skipped.
-# Then the run's status, its sign of life, and whether a cancel was asked.
-# KEYS: frames, info, alive; ARGV: status, events, lease (ms), then each frame's
-# seq and bytes.
-COPY = """
-local last = redis.call('xrevrange', KEYS[1], '+', '-', 'COUNT', 1)
-local top = -1
-if #last > 0 then top = tonumber(string.match(last[1][1], '^(%d+)')) end
-for i = 4, #ARGV, 2 do
-  if tonumber(ARGV[i]) > top then
-    redis.call('xadd', KEYS[1], ARGV[i] .. '-1', 'f', ARGV[i + 1])
-  end
-end
-redis.call('hset', KEYS[2], 'status', ARGV[1], 'events', ARGV[2])
-redis.call('pexpire', KEYS[3], ARGV[3])
-return redis.call('hget', KEYS[2], 'cancel')
 """

@@ -33,10 +33,10 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+from benchmarks.client import Clients, counts
 from benchmarks.client import body as _body
-from benchmarks.client import counts
 from benchmarks.servers import ROOT, Server
-from benchmarks.stats import cpu_seconds, median, percentile, rss_mib
+from benchmarks.stats import cpu_seconds, median, rss_mib
 from httpx_sse import aconnect_sse
 
 SERVERS = {
@@ -77,59 +77,6 @@ class Floor:
 
     def stop(self) -> None:
         self.process.kill()
-
-
-class Clients:
-    """Client worker processes (benchmarks.client) sharing a row's streams."""
-
-    def __init__(self, count: int) -> None:
-        self.processes = [
-            subprocess.Popen(
-                [sys.executable, "-m", "benchmarks.client"],
-                cwd=ROOT,
-                stdin=subprocess.PIPE,
-                stdout=subprocess.PIPE,
-                text=True,
-            )
-            for _ in range(count)
-        ]
-
-    def many(self, base: str, mode: Any, tokens: int, streams: int) -> dict[str, float]:
-        """`streams` streams opened together, split over the workers."""
-        count = len(self.processes)
-        shares = [streams // count + (i < streams % count) for i in range(count)]
-        start = time.monotonic() + 0.2
-        asked = []
-        for process, share in zip(self.processes, shares, strict=True):
-            if share:
-                assert process.stdin
-                request = {"base": base, "mode": mode, "tokens": tokens, "streams": share}
-                process.stdin.write(json.dumps({**request, "start": start}) + "\n")
-                process.stdin.flush()
-                asked.append(process)
-        answers = []
-        for process in asked:
-            assert process.stdout
-            line = process.stdout.readline()
-            if not line:
-                raise RuntimeError(f"client worker {process.pid} exited")
-            answers.append(json.loads(line))
-        firsts = [first for answer in answers for first in answer["firsts"]]
-        events = sum(answer["events"] for answer in answers)
-        seconds = max(answer["end"] for answer in answers) - start
-        return {
-            "seconds": seconds,
-            "events_per_s": events / seconds,
-            "p50_first": percentile(firsts, 50),
-            "p99_first": percentile(firsts, 99),
-            "failed": sum(answer["failed"] for answer in answers),
-            "events": events,
-            "client_cpu": sum(answer["cpu"] for answer in answers),
-        }
-
-    def stop(self) -> None:
-        for process in self.processes:
-            process.kill()
 
 
 async def http_one(

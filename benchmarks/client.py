@@ -14,11 +14,14 @@ import asyncio
 import contextlib
 import json
 import ssl
+import subprocess
 import sys
 import time
 from typing import Any
 
 import httpx
+from benchmarks.servers import ROOT
+from benchmarks.stats import percentile
 from httpx_sse import ServerSentEvent, SSEError, aconnect_sse
 
 
@@ -83,6 +86,66 @@ async def streams(
         "end": time.monotonic(),
         "cpu": time.process_time() - cpu,
     }
+
+
+class Clients:
+    """Client worker processes sharing a row's streams, run from the benchmark runner.
+
+    Args:
+        count: How many worker processes.
+        module: The worker: this module (httpx + httpx-sse) or another that speaks
+            its protocol on stdin and stdout (benchmarks.raw_client).
+    """
+
+    def __init__(self, count: int, module: str = "benchmarks.client") -> None:
+        self.processes = [
+            subprocess.Popen(
+                [sys.executable, "-m", module],
+                cwd=ROOT,
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                text=True,
+            )
+            for _ in range(count)
+        ]
+
+    def many(self, base: str, mode: Any, tokens: int, streams: int) -> dict[str, Any]:
+        """`streams` streams opened together, split over the workers."""
+        count = len(self.processes)
+        shares = [streams // count + (i < streams % count) for i in range(count)]
+        start = time.monotonic() + 0.2
+        asked = []
+        for process, share in zip(self.processes, shares, strict=True):
+            if share:
+                assert process.stdin
+                request = {"base": base, "mode": mode, "tokens": tokens, "streams": share}
+                process.stdin.write(json.dumps({**request, "start": start}) + "\n")
+                process.stdin.flush()
+                asked.append(process)
+        answers = []
+        for process in asked:
+            assert process.stdout
+            line = process.stdout.readline()
+            if not line:
+                raise RuntimeError(f"client worker {process.pid} exited")
+            answers.append(json.loads(line))
+        firsts = [first for answer in answers for first in answer["firsts"]]
+        events = sum(answer["events"] for answer in answers)
+        seconds = max(answer["end"] for answer in answers) - start
+        return {
+            "seconds": seconds,
+            "events_per_s": events / seconds,
+            "p50_first": percentile(firsts, 50),
+            "p99_first": percentile(firsts, 99),
+            "failed": sum(answer["failed"] for answer in answers),
+            "events": events,
+            "client_cpu": sum(answer["cpu"] for answer in answers),
+        }
+
+    def stop(self) -> None:
+        for process in self.processes:
+            process.kill()
+            process.wait()
 
 
 async def serve() -> None:

@@ -13,6 +13,25 @@ import httpx
 
 ROOT = Path(__file__).resolve().parent.parent
 
+UVICORN_FLAGS = [
+    "--log-level",
+    "warning",
+    "--http",
+    "httptools",
+    "--loop",
+    "asyncio",
+    "--limit-concurrency",
+    "5000",
+    "--backlog",
+    "4096",
+    # Client workers keep their connections between rounds; uvicorn's default 5 s
+    # would close them in between, and a request racing that close fails.
+    "--timeout-keep-alive",
+    "600",
+]
+"""How every benchmarked uvicorn runs: httptools, the asyncio loop (the floor's),
+room for thousands of streams, keep-alive that outlives the rounds."""
+
 
 def _free_port() -> int:
     with socket.socket() as sock:
@@ -41,21 +60,7 @@ class Server:
                 target,
                 "--port",
                 str(self.port),
-                "--log-level",
-                "warning",
-                "--http",
-                "httptools",
-                "--loop",
-                "asyncio",
-                "--limit-concurrency",
-                "5000",
-                "--backlog",
-                "4096",
-                # Client workers keep their connections between rounds; uvicorn's
-                # default 5 s would close them in between, and a request racing
-                # that close fails.
-                "--timeout-keep-alive",
-                "600",
+                *UVICORN_FLAGS,
             ],
             cwd=ROOT,
             stderr=subprocess.DEVNULL if quiet else None,

@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import json
 import os
 import random
 import shutil
@@ -38,8 +37,9 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-from benchmarks.servers import ROOT
-from benchmarks.stats import cpu_seconds, median, percentile
+from benchmarks.client import Clients
+from benchmarks.servers import ROOT, UVICORN_FLAGS
+from benchmarks.stats import cpu_seconds, median
 
 REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/0")
 APP_REDIS_URL = REDIS_URL  # the broker's own pool (1,000 connections, waiting when all are busy)
@@ -47,20 +47,6 @@ TOKENS = 200
 MODE = "messages"
 CLIENTS = {"httpx": "benchmarks.client", "raw": "benchmarks.raw_client"}
 BASELINE = "1 process"
-UVICORN_FLAGS = [
-    "--log-level",
-    "warning",
-    "--http",
-    "httptools",
-    "--loop",
-    "asyncio",
-    "--limit-concurrency",
-    "5000",
-    "--backlog",
-    "4096",
-    "--timeout-keep-alive",
-    "300",  # the connections opened before the timed rounds stay open through them
-]
 
 
 def _free_port() -> int:
@@ -146,61 +132,6 @@ class Target:
             except subprocess.TimeoutExpired:
                 process.kill()
         shutil.rmtree(self.ready, ignore_errors=True)
-
-
-class Clients:
-    """Client worker processes (`module`: benchmarks.client's protocol) sharing a row's
-    streams (as benchmarks.__main__'s `Clients`)."""
-
-    def __init__(self, count: int, module: str) -> None:
-        self.processes = [
-            subprocess.Popen(
-                [sys.executable, "-m", module],
-                cwd=ROOT,
-                stdin=subprocess.PIPE,
-                stdout=subprocess.PIPE,
-                text=True,
-            )
-            for _ in range(count)
-        ]
-
-    def many(self, base: str, mode: Any, tokens: int, streams: int) -> dict[str, Any]:
-        """`streams` streams opened together, split over the workers."""
-        count = len(self.processes)
-        shares = [streams // count + (i < streams % count) for i in range(count)]
-        start = time.monotonic() + 0.2
-        asked = []
-        for process, share in zip(self.processes, shares, strict=True):
-            if share:
-                assert process.stdin
-                request = {"base": base, "mode": mode, "tokens": tokens, "streams": share}
-                process.stdin.write(json.dumps({**request, "start": start}) + "\n")
-                process.stdin.flush()
-                asked.append(process)
-        answers = []
-        for process in asked:
-            assert process.stdout
-            line = process.stdout.readline()
-            if not line:
-                raise RuntimeError(f"client worker {process.pid} exited")
-            answers.append(json.loads(line))
-        firsts = [first for answer in answers for first in answer["firsts"]]
-        events = sum(answer["events"] for answer in answers)
-        seconds = max(answer["end"] for answer in answers) - start
-        return {
-            "seconds": seconds,
-            "events_per_s": events / seconds,
-            "p50_first": percentile(firsts, 50),
-            "p99_first": percentile(firsts, 99),
-            "failed": sum(answer["failed"] for answer in answers),
-            "events": events,
-            "client_cpu": sum(answer["cpu"] for answer in answers),
-        }
-
-    def stop(self) -> None:
-        for process in self.processes:
-            process.kill()
-            process.wait()
 
 
 def _busy_seconds() -> float:

@@ -251,10 +251,6 @@ MUTANTS: list[Mutant] = [
       "if seq < 0 or not self._seqs or seq > self._seqs[-1]:",
       "if seq < 0 or not self._seqs or seq >= self._seqs[-1]:",
       "resuming after the last event refused (> -> >=)"),
-    M("run-11", "core/run.py",
-      "while len(self._frames) <= position and not self._finished:",
-      "while len(self._frames) < position and not self._finished:",
-      "wait_for_frames returns when caught up (equivalent: publisher polls every batch_interval)"),
     # -- core/manager.py ----------------------------------------------------------
     M("mgr-02", "core/manager.py",
       "            if multitask == \"interrupt\":\n                previous.cancel()\n",

@@ -235,19 +235,3 @@ async def test_before_done_runs_before_the_done_of_a_failed_run() -> None:  # ru
     await run.wait()
     assert run.status == "error"
     assert seen == [run.events - 1]  # after the error frame, before done
-
-
-async def test_wait_for_frames_waits_while_the_reader_is_caught_up() -> None:  # run-11
-    async def quiet() -> AsyncIterator[Event]:
-        yield CustomEvent(seq=0, data="first")
-        await asyncio.sleep(10)
-        yield CustomEvent(seq=1, data="late")
-
-    run = Run(quiet(), encode_event, run_id="q")
-    await run.wait_for_frames(0)  # the first frame came
-    assert run.events == 1
-    with pytest.raises(TimeoutError):  # nothing more yet: it must not return
-        await asyncio.wait_for(run.wait_for_frames(1), 0.2)
-    run.cancel()
-    await run.wait_for_frames(1)  # the end releases it
-    assert run.finished

@@ -291,17 +291,6 @@ class Run:
         """The event seqs and frames of the log from position `start` on."""
         return self._seqs[start:], self._frames[start:]
 
-    async def wait_for_frames(self, position: int, delay: float = 0.0) -> None:
-        """Return, no sooner than `delay` seconds from now, once the log holds more
-        than `position` frames or the run has ended."""
-        if delay:
-            await asyncio.sleep(delay)
-        loop = asyncio.get_running_loop()
-        while len(self._frames) <= position and not self._finished:
-            waiter = loop.create_future()
-            self._frame_waiters.append(waiter)
-            await waiter
-
     def position_after(self, seq: int | None) -> int:
         """Where a reader that last saw the frames of event `seq` resumes in the log
         (0, the start, for None).

@@ -270,14 +270,22 @@ gc.freeze()  # as every benchmarked process does
 '''
 
 
-def start_agui_peer(python: Path, workdir: Path) -> Peer:
-    """ag-ui-langgraph's FastAPI endpoint at `POST /`, in uvicorn set up as ours are."""
-    (workdir / "agui_peer.py").write_text(AGUI_PEER_APP)
+def _uvicorn_peer(
+    python: Path, workdir: Path, module: str, source: str, env: dict[str, str] | None = None
+) -> Peer:
+    """The app in `source`, written to `workdir/<module>.py`, served by uvicorn in
+    the peer's venv, set up as ours are."""
+    (workdir / f"{module}.py").write_text(source)
     port = _free_port()
-    command = [str(python), "-m", "uvicorn", "agui_peer:app", "--app-dir", str(workdir)]
+    command = [str(python), "-m", "uvicorn", f"{module}:app", "--app-dir", str(workdir)]
     command += ["--port", str(port), "--log-level", "warning"]
     command += ["--http", "httptools", "--loop", "asyncio"]
-    return Peer(command, port, "/healthz", ROOT, {"PYTHONPATH": str(ROOT)})
+    return Peer(command, port, "/healthz", ROOT, {"PYTHONPATH": str(ROOT), **(env or {})})
+
+
+def start_agui_peer(python: Path, workdir: Path) -> Peer:
+    """ag-ui-langgraph's FastAPI endpoint at `POST /`."""
+    return _uvicorn_peer(python, workdir, "agui_peer", AGUI_PEER_APP)
 
 
 LANGSERVE_PEER_APP = '''"""LangServe serving the benchmark graph (written by benchmarks.protocols)."""
@@ -314,14 +322,9 @@ gc.freeze()  # as every benchmarked process does
 
 
 def start_langserve_peer(python: Path, workdir: Path) -> Peer:
-    """LangServe's `add_routes` at `/graph`, in uvicorn set up as ours are."""
-    (workdir / "langserve_peer.py").write_text(LANGSERVE_PEER_APP)
-    port = _free_port()
-    command = [str(python), "-m", "uvicorn", "langserve_peer:app", "--app-dir", str(workdir)]
-    command += ["--port", str(port), "--log-level", "warning"]
-    command += ["--http", "httptools", "--loop", "asyncio"]
-    env = {"PYTHONPATH": str(ROOT), "LANGSMITH_TRACING": "false", "LANGCHAIN_TRACING_V2": "false"}
-    return Peer(command, port, "/healthz", ROOT, env)
+    """LangServe's `add_routes` at `/graph`."""
+    tracing_off = {"LANGSMITH_TRACING": "false", "LANGCHAIN_TRACING_V2": "false"}
+    return _uvicorn_peer(python, workdir, "langserve_peer", LANGSERVE_PEER_APP, tracing_off)
 
 
 # ---------------------------------------------------------------- clients
